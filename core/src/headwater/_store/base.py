@@ -1,0 +1,167 @@
+"""The Store: the one interface through which everything reads and writes
+orchestration data (ARCHITECTURE.md, "One Store interface").
+
+Writes marked *buffered* return at once: the implementation queues them and a
+background writer applies them in batches, in the order they were made. Reads
+are direct. :meth:`Store.flush` blocks until every buffered write made before
+it is durable; a flow run's terminal state is always written after a flush.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from headwater._store.records import (
+    ConcurrencyLimitRecord,
+    FlowRunRecord,
+    LogRecord,
+    RunKind,
+    StateRecord,
+    TaskRunRecord,
+)
+
+
+class Store(ABC):
+    # -- lifecycle -------------------------------------------------------------
+    @abstractmethod
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until every buffered write made before this call is durable.
+
+        Raises :class:`headwater.errors.StoreError` if the writer failed or did
+        not finish within ``timeout`` seconds.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Flush, stop the background writer and release connections. Idempotent."""
+
+    # -- buffered writes -------------------------------------------------------
+    @abstractmethod
+    def create_flow_run(self, run: FlowRunRecord) -> None:
+        """*Buffered.* Record a new flow run (and its flow, by name, if new)."""
+
+    @abstractmethod
+    def create_task_run(self, run: TaskRunRecord) -> None:
+        """*Buffered.* Record a new task run."""
+
+    @abstractmethod
+    def set_state(
+        self,
+        run_kind: RunKind,
+        run_id: str,
+        state: StateRecord,
+        *,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        run_count: int | None = None,
+    ) -> None:
+        """*Buffered.* Append ``state`` to the run's history and make it current.
+
+        ``start_time``/``end_time``/``run_count`` update the run row when given.
+        For task runs, the state's ``cache_key``/``result_key`` are copied onto
+        the run row when set.
+        """
+
+    @abstractmethod
+    def write_logs(self, logs: Sequence[LogRecord]) -> None:
+        """*Buffered.* Record log lines."""
+
+    @abstractmethod
+    def heartbeat(self, flow_run_ids: Sequence[str]) -> None:
+        """*Buffered.* Mark these running flow runs as alive now."""
+
+    # -- direct reads ----------------------------------------------------------
+    @abstractmethod
+    def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        """The flow run, or :class:`headwater.errors.ObjectNotFound`.
+
+        Accepts a unique prefix of the id (at least 6 characters) as the CLI does.
+        A Running run whose process is gone is marked Crashed first.
+        """
+
+    @abstractmethod
+    def read_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        parent_flow_run_id: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[FlowRunRecord]:
+        """Flow runs, newest first. ``tags`` means all of these tags.
+
+        Running runs whose process is gone are marked Crashed first.
+        """
+
+    @abstractmethod
+    def count_flow_runs(self) -> int: ...
+
+    @abstractmethod
+    def read_task_runs(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        state_types: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[TaskRunRecord]:
+        """Task runs in creation order."""
+
+    @abstractmethod
+    def read_task_run(self, task_run_id: str) -> TaskRunRecord: ...
+
+    @abstractmethod
+    def count_task_runs(self, *, flow_run_id: str | None = None) -> int: ...
+
+    @abstractmethod
+    def read_states(self, run_id: str) -> list[StateRecord]:
+        """The full state history of a flow or task run, oldest first."""
+
+    @abstractmethod
+    def read_logs(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        task_run_id: str | None = None,
+        min_level: int = 0,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[LogRecord]:
+        """Log lines oldest first. ``flow_run_id`` includes the logs of its task runs."""
+
+    @abstractmethod
+    def delete_flow_run(self, flow_run_id: str) -> None:
+        """Delete a flow run with its task runs, states and logs (one transaction)."""
+
+    @abstractmethod
+    def mark_crashed_runs(self) -> list[str]:
+        """Mark Crashed every Running flow run (and its Running task runs) whose
+        process is gone: same host and the pid is dead, or no heartbeat for
+        ``crash_after_seconds``. Returns the flow run ids marked."""
+
+    # -- concurrency limits (direct; they decide behaviour) --------------------
+    @abstractmethod
+    def create_concurrency_limit(self, tag: str, limit: int) -> ConcurrencyLimitRecord:
+        """Create or update the limit for ``tag`` (``limit >= 0``)."""
+
+    @abstractmethod
+    def read_concurrency_limits(self) -> list[ConcurrencyLimitRecord]: ...
+
+    @abstractmethod
+    def read_concurrency_limit(self, tag: str) -> ConcurrencyLimitRecord: ...
+
+    @abstractmethod
+    def delete_concurrency_limit(self, tag: str) -> None: ...
+
+    @abstractmethod
+    def try_acquire_concurrency_slots(self, tags: Sequence[str], holder_id: str) -> bool:
+        """Atomically take one slot on every limited tag in ``tags`` for
+        ``holder_id``, or none at all. Tags without a limit are ignored. Slots
+        held by dead processes on this host are reclaimed first."""
+
+    @abstractmethod
+    def release_concurrency_slots(self, holder_id: str) -> None: ...

@@ -1,0 +1,102 @@
+"""Plain records the Store reads and writes.
+
+Times are POSIX timestamps (float seconds, UTC). JSON-ish fields hold only
+JSON-serialisable values: the engine converts parameters and inputs to a
+JSON-safe summary before it hands them to the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RunKind = Literal["flow", "task"]
+
+
+@dataclass(slots=True)
+class FlowRecord:
+    id: str
+    name: str
+    created: float
+
+
+@dataclass(slots=True)
+class FlowRunRecord:
+    id: str
+    flow_name: str
+    name: str
+    created: float
+    parameters: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    parent_flow_run_id: str | None = None
+    parent_task_run_id: str | None = None
+    state_type: str = "PENDING"
+    state_name: str = "Pending"
+    state_message: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    run_count: int = 0
+    entrypoint: str | None = None
+    """``module:function`` or ``path/to/file.py:function``: how ``flow-run retry`` finds the flow."""
+    flow_version: str | None = None
+    pid: int | None = None
+    hostname: str | None = None
+    heartbeat: float | None = None
+    """The last time the process running the flow said it was alive."""
+
+
+@dataclass(slots=True)
+class TaskRunRecord:
+    id: str
+    flow_run_id: str | None
+    task_key: str
+    """Identifies the task definition within its flow (qualified name + source location)."""
+    dynamic_key: str
+    """The n-th call of ``task_key`` within the flow run, as a string ("0", "1", ...)."""
+    name: str
+    created: float
+    tags: list[str] = field(default_factory=list)
+    task_inputs: dict[str, list[str]] = field(default_factory=dict)
+    """Parameter name -> ids of the task runs whose results flowed into it (dependencies)."""
+    wait_for: list[str] = field(default_factory=list)
+    """Ids of task runs this run waited for without taking their results."""
+    state_type: str = "PENDING"
+    state_name: str = "Pending"
+    state_message: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    run_count: int = 0
+    cache_key: str | None = None
+    result_key: str | None = None
+
+
+@dataclass(slots=True)
+class StateRecord:
+    id: str
+    run_id: str
+    run_kind: RunKind
+    type: str
+    name: str
+    timestamp: float
+    message: str | None = None
+    result_key: str | None = None
+    cache_key: str | None = None
+
+
+@dataclass(slots=True)
+class LogRecord:
+    flow_run_id: str | None
+    task_run_id: str | None
+    level: int
+    name: str
+    message: str
+    timestamp: float
+
+
+@dataclass(slots=True)
+class ConcurrencyLimitRecord:
+    tag: str
+    limit: int
+    created: float
+    active_slots: list[str] = field(default_factory=list)
+    """Ids of the task runs holding a slot now."""

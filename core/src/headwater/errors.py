@@ -1,0 +1,85 @@
+"""Headwater's exceptions.
+
+Every error Headwater raises on purpose derives from :class:`HeadwaterError`,
+so ``except HeadwaterError`` catches them all. Where a builtin already names
+the problem the error also derives from it (``TimeoutError``, ``ValueError``,
+``LookupError``), so code written against builtins keeps working.
+
+    HeadwaterError
+    ├── ConfigurationError (ValueError)       a setting or option has a bad value
+    ├── ParameterValidationError (ValueError) a flow got a parameter it cannot accept
+    ├── RunTimeoutError (TimeoutError)        a task or flow ran past timeout_seconds
+    ├── UnfinishedRun                         a state's result was asked for before it finished
+    ├── MissingContextError (RuntimeError)    used outside a flow or task run
+    ├── MissingResult                         a result was not kept (persist_result=False)
+    ├── ResultNotFound (LookupError)          a persisted result record is gone
+    ├── ObjectNotFound (LookupError)          the store has no such run, limit or record
+    ├── StoreError                            the store could not read or write
+    │   └── SchemaVersionError                the database is newer than this Headwater
+    └── CancelledRun                          a run was cancelled
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CancelledRun",
+    "ConfigurationError",
+    "HeadwaterError",
+    "MissingContextError",
+    "MissingResult",
+    "ObjectNotFound",
+    "ParameterValidationError",
+    "ResultNotFound",
+    "RunTimeoutError",
+    "SchemaVersionError",
+    "StoreError",
+    "UnfinishedRun",
+]
+
+
+class HeadwaterError(Exception):
+    """Base class of every error Headwater raises on purpose."""
+
+
+class ConfigurationError(HeadwaterError, ValueError):
+    """A setting or decorator option has a value Headwater cannot use."""
+
+
+class ParameterValidationError(HeadwaterError, ValueError):
+    """A flow was called with parameters that do not match its signature or type hints."""
+
+
+class RunTimeoutError(HeadwaterError, TimeoutError):
+    """A task or flow ran longer than its ``timeout_seconds``."""
+
+
+class UnfinishedRun(HeadwaterError):
+    """The result of a state was requested before the run reached a final state."""
+
+
+class MissingResult(HeadwaterError):
+    """The run finished but its result was not kept."""
+
+
+class ResultNotFound(HeadwaterError, LookupError):
+    """A persisted result record could not be found in its result storage."""
+
+
+class ObjectNotFound(HeadwaterError, LookupError):
+    """The store has no object with the given id or name."""
+
+
+class StoreError(HeadwaterError):
+    """The store failed to read or write."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is newer than this version of Headwater understands."""
+
+
+class CancelledRun(HeadwaterError):
+    """The run was cancelled."""
+
+
+class MissingContextError(HeadwaterError, RuntimeError):
+    """Something that needs a running flow or task was used outside one."""

@@ -1,0 +1,157 @@
+"""Every automated session of the Headwater monorepo.
+
+Packages are discovered, not listed: ``core/``, ``blocks/`` and every folder
+under ``integrations/`` with a ``pyproject.toml`` get a ``tests-<name>``
+session that installs only the core (and blocks where the package uses it),
+the package itself and its ``test`` extra, then runs its ``tests/``. A bare
+``nox`` runs lint, typecheck and every test session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+
+
+def _discover() -> dict[str, Path]:
+    packages = {"core": ROOT / "core", "blocks": ROOT / "blocks"}
+    integrations = ROOT / "integrations"
+    if integrations.is_dir():
+        for folder in sorted(integrations.iterdir()):
+            if (folder / "pyproject.toml").is_file():
+                packages[folder.name] = folder
+    return packages
+
+
+PACKAGES = _discover()
+SRC_DIRS = [str(p / "src") for p in PACKAGES.values()]
+
+
+def _depends_on_blocks(folder: Path) -> bool:
+    meta = tomllib.loads((folder / "pyproject.toml").read_text())
+    deps = meta.get("project", {}).get("dependencies", [])
+    return any(d.replace(" ", "").startswith("headwater-blocks") for d in deps)
+
+
+def _ensure_postgres(session: nox.Session) -> None:
+    """Start the machine's PostgreSQL if it is not answering; tests then fail loudly if it is still down."""
+    if shutil.which("pg_isready") is None:
+        session.warn("pg_isready not found: PostgreSQL tests will fail unless a server is on 127.0.0.1:5432")
+        return
+    if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0:
+        return
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if versions and shutil.which("pg_ctlcluster"):
+        session.log(f"starting PostgreSQL {versions[-1]}")
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False
+        )
+        for _ in range(30):
+            if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0:
+                return
+            subprocess.run(["sleep", "1"])
+    session.warn("PostgreSQL is not answering on 127.0.0.1:5432: its tests will fail")
+
+
+def _pytest_args(session: nox.Session, path: Path) -> list[str]:
+    return ["pytest", str(path), *session.posargs]
+
+
+def _make_test_session(name: str, folder: Path) -> None:
+    @nox.session(name=f"tests-{name}", python=PYTHON)
+    def _tests(session: nox.Session) -> None:
+        _ensure_postgres(session)
+        targets = []
+        if name != "core":
+            targets.append(str(ROOT / "core"))
+            if name != "blocks" and _depends_on_blocks(folder):
+                targets.append(str(ROOT / "blocks"))
+        targets.append(f"{folder}[test]")
+        session.install(*targets)
+        session.run(*_pytest_args(session, folder / "tests"), env={"HEADWATER_TEST_PACKAGE": name})
+
+    _tests.__doc__ = f"Run {folder.relative_to(ROOT)}/tests with only that package, the core and its test extras."
+
+
+for _name, _folder in PACKAGES.items():
+    _make_test_session(_name, _folder)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over every package, tests, benchmarks and the noxfile."""
+    session.install("ruff>=0.6")
+    paths = [*(str(p) for p in PACKAGES.values()), "tests", "benchmarks", "noxfile.py"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over every package's src/ (config in the root pyproject.toml)."""
+    session.install("mypy>=1.11", *(str(p) for p in PACKAGES.values()), "psycopg[binary]>=3.1.18")
+    session.run("mypy", *SRC_DIRS)
+
+
+@nox.session(python=PYTHON)
+def e2e(session: nox.Session) -> None:
+    """Repo-wide tests in tests/: flows composing packages, the packaging contract, reliability."""
+    _ensure_postgres(session)
+    session.install(*(f"{p}[test]" for p in PACKAGES.values()))
+    session.run(*_pytest_args(session, ROOT / "tests"))
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (warnings are errors)."""
+    session.install("mkdocs>=1.6", str(ROOT / "core"))
+    session.run("mkdocs", "build", "--strict", "-f", str(ROOT / "docs" / "mkdocs.yml"), "--site-dir", str(ROOT / "site"))
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: Headwater, Prefect 3, raw Python and concurrent.futures side by side.
+
+    Prefect goes into its own virtual environment so it never meets Headwater's
+    dependencies. Pass ``-- --quick`` for a short run, ``-- --write`` to update
+    docs/pages/benchmarks.md.
+    """
+    session.install(str(ROOT / "core"), "rich>=13.7")
+    prefect_env = ROOT / ".nox" / "bench-prefect"
+    if not (prefect_env / "bin" / "python").exists():
+        session.run("uv", "venv", "-q", "-p", PYTHON, str(prefect_env), external=True)
+    session.run(
+        "uv", "pip", "install", "-q", "-p", str(prefect_env / "bin" / "python"), "prefect>=3.4,<4", external=True
+    )
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "run.py"),
+        "--prefect-python",
+        str(prefect_env / "bin" / "python"),
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Run the demo flow on the embedded default store, then show what was recorded."""
+    session.install(str(ROOT / "core"))
+    home = Path(os.environ.get("HEADWATER_HOME", ROOT / ".nox" / "demo-home"))
+    env = {"HEADWATER_HOME": str(home)}
+    session.run("python", str(ROOT / "docs" / "examples" / "demo.py"), env=env)
+    session.run("headwater", "flow-run", "ls", "--limit", "5", env=env)
+
+
+nox.options.sessions = ["lint", "typecheck", *(f"tests-{n}" for n in PACKAGES), "e2e", "docs"]
