@@ -48,7 +48,9 @@ def _depends_on_blocks(folder: Path) -> bool:
 def _ensure_postgres(session: nox.Session) -> None:
     """Start the machine's PostgreSQL if it is not answering; tests then fail loudly if it is still down."""
     if shutil.which("pg_isready") is None:
-        session.warn("pg_isready not found: PostgreSQL tests will fail unless a server is on 127.0.0.1:5432")
+        session.warn(
+            "pg_isready not found: PostgreSQL tests will fail unless a server is on 127.0.0.1:5432"
+        )
         return
     if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0:
         return
@@ -56,10 +58,14 @@ def _ensure_postgres(session: nox.Session) -> None:
     if versions and shutil.which("pg_ctlcluster"):
         session.log(f"starting PostgreSQL {versions[-1]}")
         subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False
+            ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+            check=False,
         )
         for _ in range(30):
-            if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0:
+            if (
+                subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode
+                == 0
+            ):
                 return
             subprocess.run(["sleep", "1"])
     session.warn("PostgreSQL is not answering on 127.0.0.1:5432: its tests will fail")
@@ -117,7 +123,15 @@ def e2e(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation site strictly (warnings are errors)."""
     session.install("mkdocs>=1.6", str(ROOT / "core"))
-    session.run("mkdocs", "build", "--strict", "-f", str(ROOT / "docs" / "mkdocs.yml"), "--site-dir", str(ROOT / "site"))
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "-f",
+        str(ROOT / "docs" / "mkdocs.yml"),
+        "--site-dir",
+        str(ROOT / "site"),
+    )
 
 
 @nox.session(python=PYTHON)
@@ -133,7 +147,14 @@ def bench(session: nox.Session) -> None:
     if not (prefect_env / "bin" / "python").exists():
         session.run("uv", "venv", "-q", "-p", PYTHON, str(prefect_env), external=True)
     session.run(
-        "uv", "pip", "install", "-q", "-p", str(prefect_env / "bin" / "python"), "prefect>=3.4,<4", external=True
+        "uv",
+        "pip",
+        "install",
+        "-q",
+        "-p",
+        str(prefect_env / "bin" / "python"),
+        "prefect>=3.4,<4",
+        external=True,
     )
     session.run(
         "python",

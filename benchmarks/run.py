@@ -47,9 +47,13 @@ def run_one(python: str, lib: str, mode: str, n: int) -> dict[str, float]:
         end = os.times()
     lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH ")]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"{lib} {mode} {n} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{lib} {mode} {n} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
     out: dict[str, float] = json.loads(lines[-1][6:])
-    out["process_cpu"] = (end.children_user - start.children_user) + (end.children_system - start.children_system)
+    out["process_cpu"] = (end.children_user - start.children_user) + (
+        end.children_system - start.children_system
+    )
     out["process_wall"] = end.elapsed - start.elapsed
     return out
 
@@ -72,9 +76,15 @@ def fmt_us(seconds: float, n: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--prefect-python", help="python of an environment with Prefect 3 installed")
-    parser.add_argument("--quick", action="store_true", help="1,000 tasks only; Prefect at 1,000 tasks")
-    parser.add_argument("--write", action="store_true", help="write the table to docs/pages/benchmarks.md")
+    parser.add_argument(
+        "--prefect-python", help="python of an environment with Prefect 3 installed"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1,000 tasks only; Prefect at 1,000 tasks"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="write the table to docs/pages/benchmarks.md"
+    )
     args = parser.parse_args()
 
     libs: list[tuple[str, str]] = [("headwater", sys.executable)]
@@ -83,12 +93,27 @@ def main() -> None:
     sizes = [1_000] if args.quick else [1_000, 10_000]
 
     rows: list[tuple[str, ...]] = []
-    headers = ("workload", *[name for name, _ in libs], "raw Python", "concurrent.futures", "ratio prefect/headwater")
+    headers = (
+        "workload",
+        *[name for name, _ in libs],
+        "raw Python",
+        "concurrent.futures",
+        "ratio prefect/headwater",
+    )
 
     # import + one-task flow: whole process, CPU time (user+sys) and wall time
-    one = {name: min((run_one(py, name, "one", 1) for _ in range(3)), key=lambda r: r["process_cpu"]) for name, py in libs}
-    cells = [f"{one[n]['process_cpu']:.2f} s CPU / {one[n]['process_wall']:.2f} s wall" for n, _ in libs]
-    ratio = f"{one['prefect']['process_wall'] / one['headwater']['process_wall']:.1f}x" if "prefect" in one else "-"
+    one = {
+        name: min((run_one(py, name, "one", 1) for _ in range(3)), key=lambda r: r["process_cpu"])
+        for name, py in libs
+    }
+    cells = [
+        f"{one[n]['process_cpu']:.2f} s CPU / {one[n]['process_wall']:.2f} s wall" for n, _ in libs
+    ]
+    ratio = (
+        f"{one['prefect']['process_wall'] / one['headwater']['process_wall']:.1f}x"
+        if "prefect" in one
+        else "-"
+    )
     rows.append(("import + one-task flow (process)", *cells, "-", "-", ratio))
 
     peak: dict[str, float] = {}
@@ -100,9 +125,19 @@ def main() -> None:
             if n == 10_000 and mode == "direct":
                 peak = {name: r["maxrss_mib"] for name, r in res.items()}
             cells = [fmt_us(res[name]["elapsed"], n) for name, _ in libs]
-            ratio = f"{res['prefect']['elapsed'] / res['headwater']['elapsed']:.0f}x" if "prefect" in res else "-"
+            ratio = (
+                f"{res['prefect']['elapsed'] / res['headwater']['elapsed']:.0f}x"
+                if "prefect" in res
+                else "-"
+            )
             rows.append(
-                (f"per task, {n:,} tasks, {mode}", *cells, fmt_us(raw["elapsed"], n), fmt_us(fut["elapsed"], n), ratio)
+                (
+                    f"per task, {n:,} tasks, {mode}",
+                    *cells,
+                    fmt_us(raw["elapsed"], n),
+                    fmt_us(fut["elapsed"], n),
+                    ratio,
+                )
             )
     if peak:
         cells = [f"{peak[name]:,.0f} MiB" for name, _ in libs]

@@ -75,10 +75,7 @@ def run_floor(lib: str, mode: str, n: int) -> dict[str, float]:
 
 def main() -> None:
     lib, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if lib in ("raw", "futures"):
-        out = run_floor(lib, mode, n)
-    else:
-        out = run_orchestrator(lib, mode, n)
+    out = run_floor(lib, mode, n) if lib in ("raw", "futures") else run_orchestrator(lib, mode, n)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     out["cpu"] = usage.ru_utime + usage.ru_stime
     out["maxrss_mib"] = usage.ru_maxrss / 1024

@@ -18,4 +18,4 @@ def headwater_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home = tmp_path / "hw-home"
     monkeypatch.setenv("HEADWATER_HOME", str(home))
     monkeypatch.setenv("HEADWATER_PROGRESS", "false")
-    yield home
+    return home

@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = [ROOT / "core", ROOT / "blocks", *sorted(p for p in (ROOT / "integrations").glob("*") if (p / "pyproject.toml").is_file())]
+PACKAGES = [
+    ROOT / "core",
+    ROOT / "blocks",
+    *sorted(p for p in (ROOT / "integrations").glob("*") if (p / "pyproject.toml").is_file()),
+]
 
 
 def _import_name(folder: Path) -> str:
@@ -37,8 +41,10 @@ def test_headwater_dependencies_are_ranges_never_pins(folder: Path) -> None:
         deps.extend(extra)
     ours = [d for d in deps if re.match(r"headwater(-[a-z]+)?\b", d)]
     for dep in ours:
-        assert "==" not in dep and "~=" not in dep, f"{folder.name}: exact pin {dep!r}"
-        assert ">=" in dep and "<" in dep, f"{folder.name}: {dep!r} should be a range like >=0.1,<0.2"
+        assert "==" not in dep, f"{folder.name}: exact pin {dep!r}"
+        assert "~=" not in dep, f"{folder.name}: compatible-release pin {dep!r}"
+        assert ">=" in dep, f"{folder.name}: {dep!r} should be a range like >=0.1,<0.2"
+        assert "<" in dep, f"{folder.name}: {dep!r} should be a range like >=0.1,<0.2"
     if folder.name != "core":
         assert ours, f"{folder.name} must declare the core as a dependency"
 
@@ -50,7 +56,8 @@ def test_public_all_is_explicit_and_sorted(folder: Path) -> None:
     found = [
         node.value
         for node in tree.body
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
     ]
     assert found, f"{init} has no __all__"
     names = ast.literal_eval(found[0])
@@ -62,8 +69,16 @@ def test_no_package_imports_core_private_modules(folder: Path) -> None:
     offenders = []
     for path in (folder / "src").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and re.match(r"headwater\._", node.module):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and re.match(r"headwater\._", node.module)
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}: from {node.module}")
             if isinstance(node, ast.Import):
-                offenders += [f"{path.relative_to(ROOT)}: import {a.name}" for a in node.names if a.name.startswith("headwater._")]
+                offenders += [
+                    f"{path.relative_to(ROOT)}: import {a.name}"
+                    for a in node.names
+                    if a.name.startswith("headwater._")
+                ]
     assert not offenders, offenders

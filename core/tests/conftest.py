@@ -17,7 +17,9 @@ import pytest
 
 from headwater.settings import reset_settings
 
-PG_BASE_URL = os.environ.get("HEADWATER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_BASE_URL = os.environ.get(
+    "HEADWATER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def _reset_store() -> None:
@@ -30,7 +32,9 @@ def _reset_store() -> None:
 
 
 @pytest.fixture(autouse=True)
-def headwater_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def headwater_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """A fresh HEADWATER_HOME for every test, with settings and store reset around it."""
     home = tmp_path_factory.mktemp("hw-home")
     for name in list(os.environ):
@@ -72,7 +76,9 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, headwater_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def store_url(
+    request: pytest.FixtureRequest, headwater_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """Run the test once on SQLite and once on PostgreSQL; HEADWATER_DATABASE_URL is set."""
     if request.param == "sqlite":
         url = f"sqlite:///{headwater_home / 'headwater.db'}"

@@ -67,5 +67,7 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
     if ctx is None:
         from headwater.errors import MissingContextError
 
-        raise MissingContextError("there is no flow or task run here; call this inside a @flow or @task")
+        raise MissingContextError(
+            "there is no flow or task run here; call this inside a @flow or @task"
+        )
     return ctx

@@ -62,14 +62,20 @@ class Settings:
         env = dict(os.environ if environ is None else environ)
         home = Path(env.get("HEADWATER_HOME") or Path.home() / ".headwater").expanduser()
         database_url = env.get("HEADWATER_DATABASE_URL") or f"sqlite:///{home / 'headwater.db'}"
-        if not database_url.startswith(("sqlite://", "postgresql://", "postgres://", "postgresql+psycopg://")):
+        if not database_url.startswith(
+            ("sqlite://", "postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
             raise ConfigurationError(
                 "HEADWATER_DATABASE_URL must start with sqlite:// or postgresql://; "
                 f"got a URL starting with {database_url.split(':', 1)[0]!r}"
             )
         storage = env.get("HEADWATER_LOCAL_STORAGE_PATH")
-        heartbeat = _float("HEADWATER_HEARTBEAT_SECONDS", env.get("HEADWATER_HEARTBEAT_SECONDS", "10"))
-        crash_after = _float("HEADWATER_CRASH_AFTER_SECONDS", env.get("HEADWATER_CRASH_AFTER_SECONDS", "90"))
+        heartbeat = _float(
+            "HEADWATER_HEARTBEAT_SECONDS", env.get("HEADWATER_HEARTBEAT_SECONDS", "10")
+        )
+        crash_after = _float(
+            "HEADWATER_CRASH_AFTER_SECONDS", env.get("HEADWATER_CRASH_AFTER_SECONDS", "90")
+        )
         if heartbeat <= 0 or crash_after <= heartbeat:
             raise ConfigurationError(
                 "HEADWATER_HEARTBEAT_SECONDS must be positive and smaller than HEADWATER_CRASH_AFTER_SECONDS"
@@ -82,7 +88,8 @@ class Settings:
             database_url=database_url,
             api_url=env.get("HEADWATER_API_URL") or None,
             results_persist_by_default=_bool(
-                "HEADWATER_RESULTS_PERSIST_BY_DEFAULT", env.get("HEADWATER_RESULTS_PERSIST_BY_DEFAULT", "false")
+                "HEADWATER_RESULTS_PERSIST_BY_DEFAULT",
+                env.get("HEADWATER_RESULTS_PERSIST_BY_DEFAULT", "false"),
             ),
             local_storage_path=Path(storage).expanduser() if storage else home / "storage",
             logging_level=level,

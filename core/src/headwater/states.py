@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class StateType(str, enum.Enum):
+class StateType(enum.StrEnum):
     """What a state means to the engine."""
 
     SCHEDULED = "SCHEDULED"
@@ -185,16 +185,22 @@ class State:
         return new
 
     def __repr__(self) -> str:
-        msg = f", message={self.message!r}" if self.message else ""
-        if self.name.upper() == self.type.value:
-            return f"{self.name}({self.type.value}{msg})"
-        return f"{self.name}(type={self.type.value}{msg})"
+        # Prefect-style: Completed(), Failed('boom'), TimedOut('...', type=FAILED)
+        parts = [repr(self.message)] if self.message else []
+        if self.name.upper() != self.type.value:
+            parts.append(f"type={self.type.value}")
+        return f"{self.name}({', '.join(parts)})"
 
     __str__ = __repr__
 
 
 def Scheduled(scheduled_time: float | None = None, **kw: Any) -> State:
-    return State(StateType.SCHEDULED, kw.pop("name", "Scheduled"), scheduled_time=scheduled_time or time.time(), **kw)
+    return State(
+        StateType.SCHEDULED,
+        kw.pop("name", "Scheduled"),
+        scheduled_time=scheduled_time or time.time(),
+        **kw,
+    )
 
 
 def Late(**kw: Any) -> State:

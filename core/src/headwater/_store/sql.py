@@ -1,0 +1,397 @@
+"""The embedded SQL store (SQLite or PostgreSQL) behind :class:`Store`.
+
+Buffered writes are a tuple put on the writer's queue (a few hundred
+nanoseconds on the caller's thread). Reads first wait for this process's
+pending writes, so a process always reads what it wrote, then query through a
+separate connection. Direct writes (concurrency slots, deletes, crash
+marking) run as retried transactions on that connection.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from headwater._store import crashes, slots
+from headwater._store.base import Store
+from headwater._store.database import Database
+from headwater._store.dialects import dialect_for_url
+from headwater._store.migrations import migrate
+from headwater._store.ops import FLOW_RUN, HEARTBEAT, LOGS, STATE, TASK_RUN
+from headwater._store.records import (
+    ConcurrencyLimitRecord,
+    FlowRunRecord,
+    LogRecord,
+    RunKind,
+    StateRecord,
+    TaskRunRecord,
+)
+from headwater._store.rows import (
+    FLOW_RUN_COLUMNS,
+    LOG_COLUMNS,
+    STATE_COLUMNS,
+    TASK_RUN_COLUMNS,
+    flow_run_from_row,
+    log_from_row,
+    state_from_row,
+    task_run_from_row,
+)
+from headwater._store.writer import Writer
+from headwater.errors import ObjectNotFound, StoreError
+
+__all__ = ["MIN_ID_PREFIX", "SqlStore"]
+
+MIN_ID_PREFIX = 6
+"""Shortest id prefix that :meth:`SqlStore.read_flow_run` resolves."""
+
+CRASH_CHECK_INTERVAL = 2.0
+"""read_flow_runs looks for crashed runs at most this often (seconds) per store."""
+
+_NO_LIMIT = 2**62
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+class SqlStore(Store):
+    """The :class:`Store` on a SQL database; one per process (see ``get_store``)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        heartbeat_seconds: float = 10.0,
+        crash_after_seconds: float = 90.0,
+        batch_size: int = 5000,
+        batch_wait: float = 0.05,
+    ) -> None:
+        self.url = url
+        self.pid = os.getpid()
+        self.crash_after_seconds = crash_after_seconds
+        self.dialect = dialect_for_url(url)
+        self._db = Database(self.dialect)
+        try:
+            migrate(self._db)
+            writer_db = Database(self.dialect)
+        except BaseException:
+            self._db.close()
+            raise
+        self._writer = Writer(
+            writer_db,
+            heartbeat_seconds=heartbeat_seconds,
+            batch_size=batch_size,
+            batch_wait=batch_wait,
+        )
+        self._put = self._writer.put
+        self._closed = False
+        self._last_crash_check = 0.0
+        order = self.dialect.row_order
+        self._flow_order_desc = f"ORDER BY created DESC, {order} DESC"
+        self._task_order = f"ORDER BY created, {order}"
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.dialect.masked_url!r})"
+
+    # -- lifecycle -------------------------------------------------------------
+    def flush(self, timeout: float | None = None) -> None:
+        self._check_open()
+        self._writer.wait(timeout)
+        error = self._writer.take_error()
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.pid == os.getpid():
+                self._writer.stop()
+        finally:
+            if self.pid == os.getpid():
+                self._db.close()
+        error = self._writer.take_error()
+        if error is not None:
+            raise error
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the store at {self.dialect.masked_url} is closed")
+        if self.pid != os.getpid():
+            raise StoreError(
+                "this store was opened by the parent process; after fork, use get_store() "
+                "for a store of this process"
+            )
+
+    def _sync(self) -> None:
+        """Wait for this process's pending writes, keeping any error for flush()."""
+        self._check_open()
+        self._writer.wait()
+
+    # -- buffered writes (hot path: build a tuple, put it on the queue) ----------
+    def create_flow_run(self, run: FlowRunRecord) -> None:
+        if self._closed:
+            self._check_open()
+        self._put((FLOW_RUN, run))
+
+    def create_task_run(self, run: TaskRunRecord) -> None:
+        if self._closed:
+            self._check_open()
+        self._put((TASK_RUN, run))
+
+    def set_state(
+        self,
+        run_kind: RunKind,
+        run_id: str,
+        state: StateRecord,
+        *,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        run_count: int | None = None,
+    ) -> None:
+        if self._closed:
+            self._check_open()
+        self._put((STATE, run_kind, run_id, state, start_time, end_time, run_count))
+
+    def write_logs(self, logs: Sequence[LogRecord]) -> None:
+        if self._closed:
+            self._check_open()
+        if logs:
+            self._put((LOGS, logs))
+
+    def heartbeat(self, flow_run_ids: Sequence[str]) -> None:
+        if self._closed:
+            self._check_open()
+        if flow_run_ids:
+            self._put((HEARTBEAT, list(flow_run_ids), time.time()))
+
+    # -- flow runs ---------------------------------------------------------------
+    def _resolve_flow_run_id(self, flow_run_id: str) -> str:
+        row = self._db.fetchone("SELECT id FROM flow_runs WHERE id = ?", (flow_run_id,))
+        if row is not None:
+            return str(row[0])
+        if len(flow_run_id) >= MIN_ID_PREFIX:
+            rows = self._db.fetchall(
+                "SELECT id FROM flow_runs WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 2",
+                (len(flow_run_id), flow_run_id),
+            )
+            if len(rows) == 1:
+                return str(rows[0][0])
+            if len(rows) > 1:
+                raise ObjectNotFound(
+                    f"flow run id prefix {flow_run_id!r} is ambiguous: it matches several flow "
+                    f"runs (e.g. {rows[0][0]} and {rows[1][0]}); give more characters"
+                )
+        hint = (
+            ""
+            if len(flow_run_id) >= MIN_ID_PREFIX
+            else (f" (an id prefix needs at least {MIN_ID_PREFIX} characters)")
+        )
+        raise ObjectNotFound(f"no flow run with id {flow_run_id!r}{hint}")
+
+    def _fetch_flow_run(self, run_id: str) -> FlowRunRecord:
+        row = self._db.fetchone(f"SELECT {FLOW_RUN_COLUMNS} FROM flow_runs WHERE id = ?", (run_id,))
+        if row is None:
+            raise ObjectNotFound(f"no flow run with id {run_id!r}")
+        return flow_run_from_row(row)
+
+    def read_flow_run(self, flow_run_id: str) -> FlowRunRecord:
+        self._sync()
+        run_id = self._resolve_flow_run_id(flow_run_id)
+        run = self._fetch_flow_run(run_id)
+        if run.state_type == "RUNNING" and crashes.mark_crashed(
+            self._db, self.crash_after_seconds, run_id=run_id
+        ):
+            run = self._fetch_flow_run(run_id)
+        return run
+
+    def read_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        parent_flow_run_id: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[FlowRunRecord]:
+        self._sync()
+        now = time.monotonic()
+        if now - self._last_crash_check >= CRASH_CHECK_INTERVAL:
+            self._last_crash_check = now
+            crashes.mark_crashed(self._db, self.crash_after_seconds)
+        where: list[str] = []
+        params: list[Any] = []
+        if flow_name is not None:
+            where.append("flow_name = ?")
+            params.append(flow_name)
+        if state_types:
+            types = [getattr(t, "value", t) for t in state_types]
+            where.append(f"state_type IN ({_marks(types)})")
+            params.extend(types)
+        if state_names:
+            where.append(f"state_name IN ({_marks(state_names)})")
+            params.extend(state_names)
+        if tags:
+            wanted = list(dict.fromkeys(tags))
+            where.append(
+                f"id IN (SELECT flow_run_id FROM flow_run_tags WHERE tag IN ({_marks(wanted)})"
+                " GROUP BY flow_run_id HAVING COUNT(*) = ?)"
+            )
+            params.extend([*wanted, len(wanted)])
+        if parent_flow_run_id is not None:
+            where.append("parent_flow_run_id = ?")
+            params.append(parent_flow_run_id)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        params.extend([_NO_LIMIT if limit is None else limit, offset])
+        rows = self._db.fetchall(
+            f"SELECT {FLOW_RUN_COLUMNS} FROM flow_runs {clause} {self._flow_order_desc}"
+            " LIMIT ? OFFSET ?",
+            params,
+        )
+        return [flow_run_from_row(r) for r in rows]
+
+    def count_flow_runs(self) -> int:
+        self._sync()
+        return int(self._db.fetchone("SELECT COUNT(*) FROM flow_runs")[0])
+
+    def delete_flow_run(self, flow_run_id: str) -> None:
+        self._sync()
+        run_id = self._resolve_flow_run_id(flow_run_id)
+        tasks_of_run = "SELECT id FROM task_runs WHERE flow_run_id = ?"
+
+        def delete(tx: Database) -> int:
+            tx.execute(
+                f"DELETE FROM states WHERE run_id = ? OR run_id IN ({tasks_of_run})",
+                (run_id, run_id),
+            )
+            tx.execute(
+                f"DELETE FROM logs WHERE flow_run_id = ? OR task_run_id IN ({tasks_of_run})",
+                (run_id, run_id),
+            )
+            tx.execute("DELETE FROM task_runs WHERE flow_run_id = ?", (run_id,))
+            tx.execute("DELETE FROM flow_run_tags WHERE flow_run_id = ?", (run_id,))
+            return int(tx.execute("DELETE FROM flow_runs WHERE id = ?", (run_id,)).rowcount)
+
+        if self._db.write(delete) == 0:
+            raise ObjectNotFound(f"no flow run with id {flow_run_id!r}")
+
+    def mark_crashed_runs(self) -> list[str]:
+        self._sync()
+        self._last_crash_check = time.monotonic()
+        return crashes.mark_crashed(self._db, self.crash_after_seconds)
+
+    # -- task runs, states, logs -----------------------------------------------
+    def read_task_runs(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        state_types: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[TaskRunRecord]:
+        self._sync()
+        where: list[str] = []
+        params: list[Any] = []
+        if flow_run_id is not None:
+            where.append("flow_run_id = ?")
+            params.append(flow_run_id)
+        if state_types:
+            types = [getattr(t, "value", t) for t in state_types]
+            where.append(f"state_type IN ({_marks(types)})")
+            params.extend(types)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        params.extend([_NO_LIMIT if limit is None else limit, offset])
+        rows = self._db.fetchall(
+            f"SELECT {TASK_RUN_COLUMNS} FROM task_runs {clause} {self._task_order} LIMIT ? OFFSET ?",
+            params,
+        )
+        return [task_run_from_row(r) for r in rows]
+
+    def read_task_run(self, task_run_id: str) -> TaskRunRecord:
+        self._sync()
+        row = self._db.fetchone(
+            f"SELECT {TASK_RUN_COLUMNS} FROM task_runs WHERE id = ?", (task_run_id,)
+        )
+        if row is None:
+            raise ObjectNotFound(f"no task run with id {task_run_id!r}")
+        return task_run_from_row(row)
+
+    def count_task_runs(self, *, flow_run_id: str | None = None) -> int:
+        self._sync()
+        if flow_run_id is None:
+            row = self._db.fetchone("SELECT COUNT(*) FROM task_runs")
+        else:
+            row = self._db.fetchone(
+                "SELECT COUNT(*) FROM task_runs WHERE flow_run_id = ?", (flow_run_id,)
+            )
+        return int(row[0])
+
+    def read_states(self, run_id: str) -> list[StateRecord]:
+        self._sync()
+        rows = self._db.fetchall(
+            f"SELECT {STATE_COLUMNS} FROM states WHERE run_id = ? ORDER BY timestamp, seq",
+            (run_id,),
+        )
+        return [state_from_row(r) for r in rows]
+
+    def read_logs(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        task_run_id: str | None = None,
+        min_level: int = 0,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[LogRecord]:
+        self._sync()
+        where = ["level >= ?"]
+        params: list[Any] = [min_level]
+        if flow_run_id is not None:
+            where.append(
+                "(flow_run_id = ? OR task_run_id IN (SELECT id FROM task_runs WHERE flow_run_id = ?))"
+            )
+            params.extend([flow_run_id, flow_run_id])
+        if task_run_id is not None:
+            where.append("task_run_id = ?")
+            params.append(task_run_id)
+        params.extend([_NO_LIMIT if limit is None else limit, offset])
+        rows = self._db.fetchall(
+            f"SELECT {LOG_COLUMNS} FROM logs WHERE {' AND '.join(where)}"
+            " ORDER BY timestamp, seq LIMIT ? OFFSET ?",
+            params,
+        )
+        return [log_from_row(r) for r in rows]
+
+    # -- concurrency limits ------------------------------------------------------
+    def create_concurrency_limit(self, tag: str, limit: int) -> ConcurrencyLimitRecord:
+        self._check_open()
+        slots.create_limit(self._db, tag, limit)
+        return self.read_concurrency_limit(tag)
+
+    def read_concurrency_limits(self) -> list[ConcurrencyLimitRecord]:
+        self._check_open()
+        return slots.read_limits(self._db)
+
+    def read_concurrency_limit(self, tag: str) -> ConcurrencyLimitRecord:
+        self._check_open()
+        found = slots.read_limits(self._db, tag)
+        if not found:
+            raise ObjectNotFound(f"no concurrency limit for tag {tag!r}")
+        return found[0]
+
+    def delete_concurrency_limit(self, tag: str) -> None:
+        self._check_open()
+        slots.delete_limit(self._db, tag)
+
+    def try_acquire_concurrency_slots(self, tags: Sequence[str], holder_id: str) -> bool:
+        self._check_open()
+        return slots.try_acquire_slots(self._db, tags, holder_id)
+
+    def release_concurrency_slots(self, holder_id: str) -> None:
+        self._check_open()
+        slots.release_slots(self._db, holder_id)
