@@ -32,6 +32,10 @@ def run_one(python: str, lib: str, mode: str, n: int) -> dict[str, float]:
             "HEADWATER_HOME": home,
             "PREFECT_HOME": home,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            # With no PREFECT_API_URL, Prefect 3 starts its ephemeral local server on first
+            # use (what a user gets out of the box); on a loaded 2-core box that can take
+            # longer than its default 20 s startup timeout.
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
             "DO_NOT_TRACK": "true",
         }
         env.pop("HEADWATER_DATABASE_URL", None)
