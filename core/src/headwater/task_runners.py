@@ -28,6 +28,7 @@ from headwater._engine.annotations import allow_failure, unmapped
 from headwater._engine.asyncutils import BackgroundLoop
 from headwater._engine.resolve import collect_dependencies
 from headwater._engine.task_engine import TaskCall, create_task_call, run_task_async
+from headwater.context import flow_run_ctx
 from headwater.errors import ConfigurationError
 from headwater.futures import (
     HeadwaterConcurrentFuture,
@@ -132,9 +133,12 @@ class TaskRunner(abc.ABC):
     ) -> HeadwaterFutureList[Any]:
         """Submit one run per element of the iterable ``parameters``; futures in order."""
         wait = list(wait_for) if wait_for else None
+        fctx = flow_run_ctx.get()
+        results = fctx.extra.get("result_ids") if fctx is not None else None
         futures: HeadwaterFutureList[Any] = HeadwaterFutureList()
+        submit = self.submit
         for params in expand_map_parameters(parameters):
-            futures.append(self.submit(task, params, wait, collect_dependencies(params) or None))
+            futures.append(submit(task, params, wait, collect_dependencies(params, results)))
         return futures
 
     def __enter__(self) -> Self:

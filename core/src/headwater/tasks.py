@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import inspect
+import json
 import os
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, ParamSpec, TypeVar, overload
@@ -120,6 +121,7 @@ class Task(Generic[P, R]):
         self.version = version
         self.tags: frozenset[str] = check_tags(tags)
         self._sorted_tags: tuple[str, ...] = tuple(sorted(self.tags))
+        self._tags_json = json.dumps(self._sorted_tags, separators=(",", ":"))
         self.retries, self._retry_delays = check_retries(
             retries, retry_delay_seconds, retry_jitter_factor
         )

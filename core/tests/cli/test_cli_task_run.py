@@ -41,8 +41,7 @@ def test_ls_table_in_creation_order(runner: CliRunner, pipeline: dict[str, str])
     ]
     assert out.index("extract") < out.index("clean") < out.index("transform") < out.index("load")
     assert "elsewhere" not in out
-    assert pipeline["transform"][:8] in out
-    assert pipeline["transform"] not in out
+    assert pipeline["transform"] in out  # task run ids are shown whole: their prefixes repeat
     assert "Cached" in out
     assert "500ms" in out
 

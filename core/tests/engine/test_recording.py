@@ -126,3 +126,26 @@ def test_failed_task_line_logged_at_default_level() -> None:
     assert (
         "Finished in state Failed('Task run encountered an exception ValueError: nope')" in messages
     )
+
+
+def test_flow_run_ids_have_distinct_short_prefixes_and_task_run_ids_are_time_ordered() -> None:
+    from headwater import flow, task
+    from headwater._store import get_store
+
+    @task
+    def noop(i: int) -> int:
+        return i
+
+    @flow
+    def quick() -> None:
+        for i in range(20):
+            noop(i)
+
+    for _ in range(20):
+        quick()
+    store = get_store()
+    runs = store.read_flow_runs(flow_name="quick")
+    assert len({r.id[:8] for r in runs}) == len(runs) == 20
+    # time-ordered to the millisecond: the first 12 hex digits never go backwards
+    millis = [t.id[:12] for t in store.read_task_runs(flow_run_id=runs[0].id)]
+    assert millis == sorted(millis)

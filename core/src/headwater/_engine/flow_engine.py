@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from headwater._engine.asyncutils import in_running_loop, run_coro_sync
-from headwater._engine.ids import new_id
+from headwater._engine.ids import new_id, new_random_id
 from headwater._engine.recording import (
     display_state,
     exception_message,
@@ -112,7 +112,7 @@ class _FlowRun:
         from headwater._store import get_store
 
         self.store: Store = get_store()
-        self.flow_run_id = retry_of.flow_run_id if retry_of else new_id()
+        self.flow_run_id = retry_of.flow_run_id if retry_of else new_random_id()
         self.run_count = retry_of.run_count if retry_of else 0
         self.attempts = 0
         self.start_time: float | None = None
@@ -188,7 +188,11 @@ class _FlowRun:
             from headwater._engine.naming import generate_slug
 
             self.name = generate_slug()
-        extra: dict[str, Any] = {"lock": threading.Lock(), "store": self.store}
+        extra: dict[str, Any] = {
+            "lock": threading.Lock(),
+            "store": self.store,
+            "result_ids": {},  # id(result) -> (result, task_run_id): see track_result
+        }
         persist = flow.persist_result
         if persist is None and self.parent is not None:
             persist = self.parent.extra.get("persist_result")

@@ -16,6 +16,7 @@ __all__ = [
     "ensure_print_capture",
     "progress_line",
     "task_logger_enabled",
+    "task_logger_enabled_for",
 ]
 
 _fallback = logging.getLogger("headwater.engine")
@@ -46,6 +47,11 @@ _task_run_logger = _task_logger()
 def task_logger_enabled(level: int) -> bool:
     """Whether a task run's line at ``level`` would be emitted (checked before building a logger)."""
     return _task_run_logger.isEnabledFor(level)
+
+
+def task_logger_enabled_for() -> Any:
+    """The bound ``isEnabledFor`` of the task run logger, for hot paths (one call per check)."""
+    return _task_run_logger.isEnabledFor
 
 
 def ensure_logging() -> None:

@@ -3,8 +3,11 @@
 Futures (and States) may be passed to a task directly or inside lists,
 tuples, sets and dicts. Before the task runs each one is waited for and
 replaced by its result; the upstream task run ids become the run's
-``task_inputs``. Plain scalar arguments are skipped with one type check, since
-this runs for every task call.
+``task_inputs``. A task's return value passed on directly (``b(a(x))``) is an
+upstream too: each flow run remembers the results of its completed task runs
+by object identity (:func:`track_result`) and argument values are looked up
+there. Plain scalar arguments are skipped with one type check, since this
+runs for every task call.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ __all__ = [
     "collect_dependencies",
     "resolve_parameters",
     "resolve_wait_for",
+    "track_result",
     "wait_for_ids",
 ]
 
@@ -42,33 +46,68 @@ class UpstreamFailure(HeadwaterError):
         )
 
 
-def _walk_ids(value: Any, out: list[str]) -> None:
+ResultIds = dict[int, tuple[Any, str]]
+"""``id(result) -> (result, task_run_id)``; holding the result keeps its id from being reused."""
+
+
+def _is_shared(value: Any) -> bool:
+    """Whether ``value``'s identity says nothing about where it came from.
+
+    Scalars (``None``, booleans, numbers, strings, bytes: small ones are cached
+    or interned, so unrelated code shares them; argument scalars are never
+    looked up either) and empty tuples and frozensets (singletons).
+    """
+    t = type(value)
+    if t in _SCALARS:
+        return True
+    return (t is tuple or t is frozenset) and not value
+
+
+def track_result(results: ResultIds, value: Any, task_run_id: str) -> None:
+    """Remember that ``value`` is the result of ``task_run_id`` (unless it is a shared object)."""
+    if not _is_shared(value):
+        results[id(value)] = (value, task_run_id)
+
+
+def _walk_ids(value: Any, out: list[str], results: ResultIds | None = None) -> None:
     t = type(value)
     if t in _SCALARS:
         return
+    if results:
+        found = results.get(id(value))
+        if found is not None and found[0] is value:
+            out.append(found[1])
+            return
     if isinstance(value, HeadwaterFuture):
         out.append(value.task_run_id)
     elif isinstance(value, State):
         if value.task_run_id:
             out.append(value.task_run_id)
     elif isinstance(value, (allow_failure, unmapped)):
-        _walk_ids(value.value, out)
+        _walk_ids(value.value, out, results)
     elif t is dict:
         for v in value.values():
-            _walk_ids(v, out)
-    elif t in (list, tuple, set, frozenset):
+            _walk_ids(v, out, results)
+    elif t in (list, tuple, set, frozenset) or isinstance(value, list):
+        # isinstance: list subclasses such as the HeadwaterFutureList that .map returns
         for v in value:
-            _walk_ids(v, out)
+            _walk_ids(v, out, results)
 
 
-def collect_dependencies(parameters: Mapping[str, Any]) -> dict[str, list[str]]:
-    """``{parameter: [upstream task run ids]}`` for every parameter holding a future."""
+def collect_dependencies(
+    parameters: Mapping[str, Any], results: ResultIds | None = None
+) -> dict[str, list[str]]:
+    """``{parameter: [upstream task run ids]}`` for every parameter holding a future.
+
+    With ``results`` (the flow run's :func:`track_result` map), argument values
+    that are task results count as upstreams too.
+    """
     deps: dict[str, list[str]] = {}
     for name, value in parameters.items():
         if type(value) in _SCALARS:
             continue
         ids: list[str] = []
-        _walk_ids(value, ids)
+        _walk_ids(value, ids, results)
         if ids:
             deps[name] = list(dict.fromkeys(ids))
     return deps
@@ -82,7 +121,7 @@ def _needs_resolving(value: Any) -> bool:
         return True
     if t is dict:
         return any(_needs_resolving(v) for v in value.values())
-    if t in (list, tuple, set, frozenset):
+    if t in (list, tuple, set, frozenset) or isinstance(value, list):
         return any(_needs_resolving(v) for v in value)
     return False
 
@@ -103,6 +142,8 @@ def _resolve(value: Any, parameter: str, allowed: bool) -> Any:
         return {k: _resolve(v, parameter, allowed) for k, v in value.items()}
     if t in (list, tuple, set, frozenset):
         return t(_resolve(v, parameter, allowed) for v in value)
+    if isinstance(value, list):  # e.g. the HeadwaterFutureList from .map: a plain list of results
+        return [_resolve(v, parameter, allowed) for v in value]
     return value
 
 
@@ -135,7 +176,9 @@ def resolve_wait_for(wait_for: Iterable[Any]) -> None:
     for item in wait_for:
         allowed = isinstance(item, allow_failure)
         fut = item.value if allowed else item
-        if isinstance(fut, HeadwaterFuture):
+        if isinstance(fut, (list, tuple, set, frozenset)):  # e.g. wait_for=[task.map(...)]
+            resolve_wait_for(allow_failure(f) if allowed else f for f in fut)
+        elif isinstance(fut, HeadwaterFuture):
             fut.wait()
             state = fut.state
             if not state.is_completed() and not allowed:

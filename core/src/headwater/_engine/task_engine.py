@@ -21,15 +21,16 @@ from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from headwater._engine import logs as _logs
 from headwater._engine.asyncutils import in_running_loop, run_coro_sync
 from headwater._engine.ids import new_id
-from headwater._engine.logs import task_logger_enabled
 from headwater._engine.recording import display_state, exception_message, state_record
 from headwater._engine.resolve import (
     UpstreamFailure,
     collect_dependencies,
     resolve_parameters,
     resolve_wait_for,
+    track_result,
     wait_for_ids,
 )
 from headwater._engine.timeouts import run_async_with_timeout, run_sync_with_timeout
@@ -69,6 +70,8 @@ _RUNNING = StateType.RUNNING
 _COMPLETED = StateType.COMPLETED
 _INFO = logging.INFO
 _DEBUG = logging.DEBUG
+_TYPE_TEXT = {t: t.value for t in StateType}
+_log_enabled = _logs.task_logger_enabled_for()
 _global_counts: dict[str, int] = {}
 _global_lock = threading.Lock()
 
@@ -95,6 +98,8 @@ class TaskCall:
     progress: Any = None
     state: State | None = None
     """The latest state of the run (what a future shows while it runs)."""
+    result_ids: dict[int, tuple[Any, str]] | None = None
+    """The flow run's ``id(result) -> (result, task_run_id)`` map (see :func:`track_result`)."""
 
     def current_state(self) -> State | None:
         return self.state
@@ -164,6 +169,8 @@ def create_task_call(
             fctx.log_prints if task.log_prints is None else task.log_prints,
             extra.get("store"),
             extra.get("progress"),
+            None,
+            extra.get("result_ids"),
         )
     with _global_lock:
         n = _global_counts.get(key, 0)
@@ -221,8 +228,11 @@ def submit_task(
     task: Task[Any, Any], parameters: dict[str, Any], wait_for: Any
 ) -> HeadwaterFuture[Any]:
     """``task.submit(...)``: hand the run to the current flow's task runner."""
-    deps = collect_dependencies(parameters)
-    return _current_runner().submit(task, parameters, wait_for, deps or None)  # type: ignore[no-any-return]
+    fctx = flow_run_ctx.get()
+    deps = collect_dependencies(
+        parameters, fctx.extra.get("result_ids") if fctx is not None else None
+    )
+    return _current_runner().submit(task, parameters, wait_for, deps)  # type: ignore[no-any-return]
 
 
 def map_task(
@@ -236,13 +246,29 @@ def map_task(
 
 
 class _TaskRun:
-    """The steps of one task run, shared by the sync and async engines."""
+    """The steps of one task run, shared by the sync and async engines.
+
+    Recording the run is deferred until it first matters: a run that goes
+    straight to Running (nothing to wait for, no cache lookup, no slots) is
+    recorded with its Pending and Running states as one store op through the
+    store's ``begin_task_run`` fast path, and its final state as another
+    (``end_task_run``). Before anything that may wait, or any other state
+    change, :meth:`announce` records the run and its Pending state first.
+    Stores without the fast path get the same records through the
+    :class:`~headwater._store.base.Store` methods.
+    """
 
     __slots__ = (
+        "announced",
         "cache_key",
         "call",
+        "created",
         "ctx",
+        "deps",
+        "fast_begin",
+        "fast_end",
         "logger",
+        "name",
         "persist",
         "record",
         "run_count",
@@ -250,6 +276,7 @@ class _TaskRun:
         "start_time",
         "store",
         "task",
+        "wait_ids",
     )
 
     def __init__(self, call: TaskCall) -> None:
@@ -261,6 +288,8 @@ class _TaskRun:
 
             store = get_store()
         self.store: Store = store
+        self.fast_begin: Any = getattr(store, "begin_task_run", None)
+        self.fast_end: Any = getattr(store, "end_task_run", None) if self.fast_begin else None
         self.run_id = call.task_run_id
         self.run_count = 0
         self.cache_key: str | None = None
@@ -269,11 +298,18 @@ class _TaskRun:
         self.ctx: TaskRunContext | None = None
         self.logger: Any = None
         self.record: TaskRunRecord | None = None
+        self.announced = False
+        self.name = ""
+        self.created = 0.0
+        self.deps: dict[str, list[str]] = {}
+        self.wait_ids: list[str] = []
 
     # -- bookkeeping ---------------------------------------------------------------
     def set_state(
         self, state: State, *, start: bool = False, end: bool = False, count: bool = False
     ) -> None:
+        if not self.announced:
+            self.announce()
         state.task_run_id = self.run_id
         self.call.state = state
         self.store.set_state(
@@ -286,7 +322,7 @@ class _TaskRun:
         )
 
     def log(self, level: int, msg: str, *args: Any) -> None:
-        if not task_logger_enabled(level):
+        if not _log_enabled(level):
             return
         logger = self.logger
         if logger is None:
@@ -296,7 +332,7 @@ class _TaskRun:
         logger.log(level, msg, *args)
 
     def begin(self) -> None:
-        """Name and record the run, in the Pending state."""
+        """Name the run and make its context; recording waits for :meth:`announce`."""
         call, task = self.call, self.task
         if task.task_run_name is None:
             name = f"{task.name}-{call.dynamic_key}"
@@ -304,23 +340,14 @@ class _TaskRun:
             from headwater._engine.naming import format_run_name
 
             name = format_run_name(task.task_run_name, call.parameters, option="task_run_name")
+        self.name = name
         deps = call.dependencies
         if deps is None:
-            deps = collect_dependencies(call.parameters)
-        now = time.time()
-        self.record = TaskRunRecord(
-            id=self.run_id,
-            flow_run_id=call.flow_run_id,
-            task_key=task.task_key,
-            dynamic_key=call.dynamic_key,
-            name=name,
-            created=now,
-            tags=list(task._sorted_tags),
-            task_inputs=deps,
-            wait_for=wait_for_ids(call.wait_for) if call.wait_for else [],
-        )
-        self.store.create_task_run(self.record)
-        self.set_state(State(_PENDING, "Pending", timestamp=now, id=new_id()))
+            deps = collect_dependencies(call.parameters, call.result_ids)
+        self.deps = deps
+        if call.wait_for:
+            self.wait_ids = wait_for_ids(call.wait_for)
+        self.created = time.time()
         self.ctx = TaskRunContext(
             task=task,
             task_run_id=self.run_id,
@@ -334,9 +361,62 @@ class _TaskRun:
             from headwater._engine.logs import ensure_print_capture
 
             ensure_print_capture()
-        self.log(_DEBUG, "Created task run %r for task %r", name, task.name)
+        if _log_enabled(_DEBUG):
+            self.log(_DEBUG, "Created task run %r for task %r", name, task.name)
         if call.progress is not None:
             call.progress.task_started()
+
+    def announce(self) -> None:
+        """Record the run in the Pending state (once), before it may wait or change state."""
+        if self.announced:
+            return
+        self.announced = True
+        pending = State(
+            _PENDING, "Pending", timestamp=self.created, id=new_id(), task_run_id=self.run_id
+        )
+        self.call.state = pending
+        if self.fast_begin is not None:
+            self.fast_begin(
+                *self._begin_fields(),
+                pending.id,
+                None,
+                None,
+            )
+            return
+        self.store.create_task_run(self.task_run_record())
+        self.store.set_state("task", self.run_id, state_record(pending, "task", self.run_id))
+
+    def _begin_fields(self) -> tuple[Any, ...]:
+        call = self.call
+        return (
+            self.run_id,
+            call.flow_run_id,
+            self.task.task_key,
+            call.dynamic_key,
+            self.name,
+            self.created,
+            self.task._tags_json,
+            self.deps or None,
+            self.wait_ids or None,
+        )
+
+    def task_run_record(self) -> TaskRunRecord:
+        """The run's record as created (Pending), made once and on demand."""
+        rec = self.record
+        if rec is None:
+            call = self.call
+            rec = self.record = TaskRunRecord(
+                id=self.run_id,
+                flow_run_id=call.flow_run_id,
+                task_key=self.task.task_key,
+                dynamic_key=call.dynamic_key,
+                name=self.name,
+                created=self.created,
+                tags=list(self.task._sorted_tags),
+                task_inputs=self.deps,
+                wait_for=list(self.wait_ids),
+            )
+        return rec
 
     def inputs_resolved(self, parameters: dict[str, Any]) -> None:
         assert self.ctx is not None
@@ -394,12 +474,17 @@ class _TaskRun:
     def start_attempt(self) -> None:
         self.run_count += 1
         if self.run_count == 1:
-            self.start_time = time.time()
-            self.set_state(
-                State(_RUNNING, "Running", timestamp=self.start_time, id=new_id()),
-                start=True,
-                count=True,
+            self.start_time = now = time.time()
+            running = State(
+                _RUNNING, "Running", timestamp=now, id=new_id(), task_run_id=self.run_id
             )
+            if not self.announced and self.fast_begin is not None:
+                # The common case: Pending and Running recorded as one op.
+                self.announced = True
+                self.call.state = running
+                self.fast_begin(*self._begin_fields(), new_id(), running.id, now)
+            else:
+                self.set_state(running, start=True, count=True)
         else:
             self.set_state(Retrying(id=new_id()), count=True)
         assert self.ctx is not None
@@ -464,8 +549,7 @@ class _TaskRun:
 
     def task_run_view(self, state: State) -> TaskRunRecord:
         """The run as hooks and ``retry_condition_fn`` see it."""
-        assert self.record is not None
-        rec = self.record
+        rec = self.task_run_record()
         rec.state_type = state.type.value
         rec.state_name = state.name
         rec.state_message = state.message
@@ -482,13 +566,31 @@ class _TaskRun:
         return state
 
     def finish(self, state: State) -> None:
-        self.set_state(state, end=True, count=True)
+        if not self.announced:
+            self.announce()
+        if self.fast_end is not None:
+            state.task_run_id = self.run_id
+            self.call.state = state
+            self.fast_end(
+                self.run_id,
+                state.id,
+                _TYPE_TEXT[state.type],
+                state.name,
+                state.timestamp,
+                state.message,
+                state.result_key,
+                state.cache_key,
+                self.run_count,
+            )
+        else:
+            self.set_state(state, end=True, count=True)
         if self.call.progress is not None:
             self.call.progress.task_finished(state.type)
-        if state.type is StateType.COMPLETED:
+        if state.type is _COMPLETED:
             # DEBUG, not INFO: a line per successful task run would cost more than the
             # whole run; the flow's progress line and final state summarise them.
-            self.log(_DEBUG, "Finished in state %s", display_state(state))
+            if _log_enabled(_DEBUG):
+                self.log(_DEBUG, "Finished in state %s", display_state(state))
         else:
             self.log(logging.ERROR, "Finished in state %s", display_state(state))
 
@@ -534,8 +636,10 @@ def run_task_sync(call: TaskCall) -> State:
         state: State | None = None
         params = call.parameters
         try:
-            if call.wait_for:
-                resolve_wait_for(call.wait_for)
+            if call.wait_for or run.deps:
+                run.announce()  # the run may wait for its upstreams: show it Pending
+                if call.wait_for:
+                    resolve_wait_for(call.wait_for)
             params = resolve_parameters(params)
         except UpstreamFailure as exc:
             state = run.upstream_failed(exc)
@@ -543,11 +647,13 @@ def run_task_sync(call: TaskCall) -> State:
             run.inputs_resolved(params)
             run.decide_persistence()
             if run.persist:
+                run.announce()
                 state = run.cache_lookup()
         if state is None:
             if task.tags:
                 from headwater.concurrency import acquire_slots
 
+                run.announce()
                 acquire_slots(run.store, task.tags, run.run_id)
                 holding = True
             state = _attempts_sync(run, params)
@@ -561,6 +667,8 @@ def run_task_sync(call: TaskCall) -> State:
 
             release_slots(run.store, task.tags, run.run_id)
         task_run_ctx.reset(token)
+    if call.result_ids is not None and state.type is _COMPLETED:
+        track_result(call.result_ids, state.data, run.run_id)
     hooks = run.hooks_for(state)
     if hooks:
         from headwater._engine.hooks import run_hooks
@@ -608,19 +716,24 @@ async def run_task_async(call: TaskCall) -> State:
         state: State | None = None
         params = call.parameters
         try:
-            if call.wait_for or call.dependencies or collect_dependencies(params):
+            if call.wait_for or run.deps:
+                run.announce()  # the run may wait for its upstreams: show it Pending
                 params = await asyncio.to_thread(_resolve_all, call.wait_for, params)
+            else:
+                params = resolve_parameters(params)
         except UpstreamFailure as exc:
             state = run.upstream_failed(exc)
         if state is None:
             run.inputs_resolved(params)
             run.decide_persistence()
             if run.persist:
+                run.announce()
                 state = run.cache_lookup()
         if state is None:
             if task.tags:
                 from headwater.concurrency import acquire_slots_async
 
+                run.announce()
                 await acquire_slots_async(run.store, task.tags, run.run_id)
                 holding = True
             state = await _attempts_async(run, params)
@@ -634,6 +747,8 @@ async def run_task_async(call: TaskCall) -> State:
 
             release_slots(run.store, task.tags, run.run_id)
         task_run_ctx.reset(token)
+    if call.result_ids is not None and state.type is _COMPLETED:
+        track_result(call.result_ids, state.data, run.run_id)
     hooks = run.hooks_for(state)
     if hooks:
         from headwater._engine.hooks import run_hooks_async

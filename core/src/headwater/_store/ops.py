@@ -12,7 +12,8 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from headwater._store.database import Database
@@ -27,6 +28,8 @@ __all__ = [
     "LOGS",
     "STATE",
     "STOP",
+    "TASK_BEGIN",
+    "TASK_END",
     "TASK_RUN",
     "Op",
     "apply_ops",
@@ -39,8 +42,16 @@ TASK_RUN = 1  # (TASK_RUN, TaskRunRecord)
 STATE = 2  # (STATE, run_kind, run_id, StateRecord, start_time, end_time, run_count)
 LOGS = 3  # (LOGS, Sequence[LogRecord])
 HEARTBEAT = 4  # (HEARTBEAT, Sequence[str], timestamp)
-FLUSH = 5  # (FLUSH, threading.Event)  -- handled by the writer, never applied
-STOP = 6  # (STOP, threading.Event)
+# (TASK_BEGIN, run_id, flow_run_id, task_key, dynamic_key, name, created, tags_json,
+#  task_inputs | None, wait_for | None, pending_state_id, running_state_id | None, start_time)
+# creates a task run with its Pending state (timestamp ``created``) and, when
+# ``running_state_id`` is given, its Running state (timestamp ``start_time``, run_count 1).
+TASK_BEGIN = 5
+# (TASK_END, run_id, state_id, type, name, timestamp, message, result_key, cache_key, run_count)
+# sets a task run's final state; ``timestamp`` is also its end time.
+TASK_END = 6
+FLUSH = 7  # (FLUSH, threading.Event)  -- handled by the writer, never applied
+STOP = 8  # (STOP, threading.Event); control kinds are the highest numbers
 
 Op = tuple[Any, ...]
 
@@ -72,6 +83,21 @@ _INSERT_TASK_RUN = (
     " run_count, cache_key, result_key)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_TASK_RUN_SHORT = (
+    "INSERT INTO task_runs (id, flow_run_id, task_key, dynamic_key, name, created, state_type,"
+    " state_name, start_time, end_time, run_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_STATES = (
+    "INSERT INTO states (id, run_id, run_kind, type, name, timestamp, message, result_key,"
+    " cache_key) VALUES "
+)
+_PENDING_ROW = "(?, ?, 'task', 'PENDING', 'Pending', ?, NULL, NULL, NULL)"
+_RUNNING_ROW = "(?, ?, 'task', 'RUNNING', 'Running', ?, NULL, NULL, NULL)"
+_INSERT_STATES_PR = f"{_INSERT_STATES}{_PENDING_ROW}, {_RUNNING_ROW}"
+_INSERT_STATES_PRC = (
+    f"{_INSERT_STATES_PR}, (?, ?, 'task', 'COMPLETED', 'Completed', ?, NULL, NULL, NULL)"
+)
+_INSERT_STATES_PR_FINAL = f"{_INSERT_STATES_PR}, (?, ?, 'task', ?, ?, ?, ?, ?, ?)"
 _INSERT_STATE = (
     "INSERT INTO states (id, run_id, run_kind, type, name, timestamp, message, result_key,"
     " cache_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -131,87 +157,70 @@ def _flow_runs(db: Database, ops: Sequence[Op]) -> None:
     db.executemany(_INSERT_TAG, tags)
 
 
-def _task_runs(db: Database, ops: Sequence[Op]) -> None:
-    rows = []
-    for op in ops:
-        r: TaskRunRecord = op[1]
-        rows.append(
-            (
-                r.id,
-                r.flow_run_id,
-                r.task_key,
-                r.dynamic_key,
-                r.name,
-                r.created,
-                _dumps(list(r.tags or ())),
-                _dumps(r.task_inputs or {}),
-                _dumps(list(r.wait_for or ())),
-                text(r.state_type),
-                r.state_name,
-                r.state_message,
-                r.start_time,
-                r.end_time,
-                r.run_count,
-                r.cache_key,
-                r.result_key,
-            )
-        )
-    db.executemany(_INSERT_TASK_RUN, rows)
+# Positions in a task-run row (see _INSERT_TASK_RUN) that a state change sets.
+_T_STATE_TYPE, _T_MESSAGE, _T_START, _T_END, _T_RUN_COUNT, _T_CACHE_KEY, _T_RESULT_KEY = (
+    9,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+)
+# A row whose optional columns hold their defaults goes through the short INSERT.
+_optional_columns = itemgetter(6, 7, 8, _T_MESSAGE, _T_CACHE_KEY, _T_RESULT_KEY)
+_DEFAULT_OPTIONALS = ("[]", "{}", "[]", None, None, None)
+_short_row = itemgetter(0, 1, 2, 3, 4, 5, 9, 10, _T_START, _T_END, _T_RUN_COUNT)
 
 
-def _states(db: Database, ops: Sequence[Op], flow_changes: list[tuple[str, str]]) -> None:
-    states, flows, tasks = [], [], []
-    pid, now = os.getpid(), time.time()
-    for _, run_kind, run_id, s, start, end, run_count in ops:
-        st: StateRecord = s
-        type_ = text(st.type)
-        states.append(
-            (
-                st.id,
-                run_id,
-                text(run_kind),
-                type_,
-                st.name,
-                st.timestamp,
-                st.message,
-                st.result_key,
-                st.cache_key,
-            )
-        )
-        if run_kind == "flow":
-            running = type_ == "RUNNING"
-            flows.append(
-                (
-                    type_,
-                    st.name,
-                    st.message,
-                    start,
-                    end,
-                    run_count,
-                    pid if running else None,
-                    HOSTNAME if running else None,
-                    now if running else None,
-                    run_id,
-                )
-            )
-            flow_changes.append((run_id, type_))
+def _task_run_row(r: TaskRunRecord) -> list[Any]:
+    """Row values of a task run created by a TASK_RUN op (mutable: states fold in)."""
+    return [
+        r.id,
+        r.flow_run_id,
+        r.task_key,
+        r.dynamic_key,
+        r.name,
+        r.created,
+        _dumps(list(r.tags)) if r.tags else "[]",
+        _dumps(r.task_inputs) if r.task_inputs else "{}",
+        _dumps(list(r.wait_for)) if r.wait_for else "[]",
+        text(r.state_type),
+        r.state_name,
+        r.state_message,
+        r.start_time,
+        r.end_time,
+        r.run_count,
+        r.cache_key,
+        r.result_key,
+    ]
+
+
+def _insert_task_runs(db: Database, rows: Iterable[list[Any]]) -> None:
+    short, full = [], []
+    for row in rows:
+        if _optional_columns(row) == _DEFAULT_OPTIONALS:
+            short.append(_short_row(row))
         else:
-            tasks.append(
-                (
-                    type_,
-                    st.name,
-                    st.message,
-                    start,
-                    end,
-                    run_count,
-                    st.cache_key,
-                    st.result_key,
-                    run_id,
-                )
-            )
-    db.executemany(_INSERT_STATE, states)
-    db.executemany(_UPDATE_FLOW_RUN_STATE, flows)
-    db.executemany(_UPDATE_TASK_RUN_STATE, tasks)
+            full.append(row)
+    db.executemany(_INSERT_TASK_RUN_SHORT, short)
+    db.executemany(_INSERT_TASK_RUN, full)
+
+
+def _state_row(op: Op) -> tuple[Any, ...]:
+    """The states row of a STATE op."""
+    st: StateRecord = op[3]
+    return (
+        st.id,
+        op[2],
+        text(op[1]),
+        text(st.type),
+        st.name,
+        st.timestamp,
+        st.message,
+        st.result_key,
+        st.cache_key,
+    )
 
 
 def _logs(db: Database, ops: Sequence[Op]) -> None:
@@ -230,32 +239,200 @@ def _heartbeats(db: Database, ops: Sequence[Op]) -> None:
 
 
 def apply_ops(db: Database, ops: Sequence[Op]) -> list[tuple[str, str]]:
-    """Apply ``ops`` inside the caller's transaction, one ``executemany`` per statement.
+    """Apply ``ops`` inside the caller's transaction, a few ``executemany`` per batch.
 
-    Ops are bucketed by kind and applied creates first (flow runs, then task
-    runs), then states, logs and heartbeats, each bucket in the order the ops
-    were made. That keeps every order that matters: a run exists before its
-    states are applied, and the states of one run land in the order they were
-    set (so the last one made is current). The engine interleaves creates and
-    states of many task runs, so grouping only *consecutive* ops of a kind
+    One pass sorts the ops into rows per statement; the statements then run
+    creates first (flow runs, then task runs), then state rows, state updates,
+    logs and heartbeats. That keeps every order that matters: a run exists
+    before its states are applied, and the states of one run land in the order
+    they were set (so the last one made is current). The engine interleaves
+    the ops of many task runs, so grouping only *consecutive* ops of a kind
     would degrade into one statement per op.
+
+    Task runs created in this batch take their states in memory, before their
+    row is inserted (most start and finish within one batch, which saves
+    UPDATEs), and a run begun and finished here with nothing in between has
+    its Pending, Running and final rows inserted by one three-row statement.
+    Binding parameters is most of SQLite's cost per row, so the common rows
+    bind only the values that vary.
 
     Returns ``(flow_run_id, state_type)`` for every flow state applied, so the
     writer knows which flow runs this process is running (for heartbeats).
     """
-    buckets: tuple[list[Op], ...] = ([], [], [], [], [])
-    for op in ops:
-        buckets[op[0]].append(op)
-    flow_runs, task_runs, states, logs, heartbeats = buckets
+    flow_runs: list[Op] = []
+    new_rows: dict[str, list[Any]] = {}
+    begun: dict[str, tuple[str, float, str, float]] = {}
+    """Runs begun in this batch whose Pending and Running rows are not placed yet."""
+    triples: list[tuple[Any, ...]] = []
+    general_triples: list[tuple[Any, ...]] = []
+    pairs: list[tuple[Any, ...]] = []
+    singles: list[tuple[Any, ...]] = []
+    flow_updates: list[tuple[Any, ...]] = []
+    task_updates: list[tuple[Any, ...]] = []
     flow_changes: list[tuple[str, str]] = []
+    log_ops: list[Op] = []
+    heartbeats: list[Op] = []
+    pid, now = os.getpid(), time.time()
+    for op in ops:
+        kind = op[0]
+        if kind == TASK_END:
+            _, run_id, state_id, type_, name, ts, message, result_key, cache_key, run_count = op
+            first = begun.pop(run_id, None)
+            if first is None:
+                singles.append(
+                    (state_id, run_id, "task", type_, name, ts, message, result_key, cache_key)
+                )
+            elif (
+                type_ == "COMPLETED"
+                and message is None
+                and result_key is None
+                and cache_key is None
+            ):
+                triples.append(
+                    (first[0], run_id, first[1], first[2], run_id, first[3], state_id, run_id, ts)
+                )
+            else:
+                general_triples.append(
+                    (
+                        *(first[0], run_id, first[1], first[2], run_id, first[3]),
+                        *(state_id, run_id, type_, name, ts, message, result_key, cache_key),
+                    )
+                )
+            row = new_rows.get(run_id)
+            if row is None:
+                task_updates.append(
+                    (type_, name, message, None, ts, run_count, cache_key, result_key, run_id)
+                )
+            else:
+                row[_T_STATE_TYPE : _T_MESSAGE + 1] = (type_, name, message)
+                row[_T_END] = ts
+                row[_T_RUN_COUNT] = run_count
+                if cache_key is not None:
+                    row[_T_CACHE_KEY] = cache_key
+                if result_key is not None:
+                    row[_T_RESULT_KEY] = result_key
+        elif kind == TASK_BEGIN:
+            (
+                _,
+                run_id,
+                flow_run_id,
+                task_key,
+                dynamic_key,
+                name,
+                created,
+                tags_json,
+                inputs,
+                wait_for,
+                pending_id,
+                running_id,
+                start,
+            ) = op
+            row = [
+                run_id,
+                flow_run_id,
+                task_key,
+                dynamic_key,
+                name,
+                created,
+                tags_json,
+                _dumps(inputs) if inputs else "{}",
+                _dumps(wait_for) if wait_for else "[]",
+                "PENDING",
+                "Pending",
+                None,
+                None,
+                None,
+                0,
+                None,
+                None,
+            ]
+            if running_id is None:
+                singles.append(
+                    (pending_id, run_id, "task", "PENDING", "Pending", created, None, None, None)
+                )
+            else:
+                row[_T_STATE_TYPE : _T_STATE_TYPE + 2] = ("RUNNING", "Running")
+                row[_T_START] = start
+                row[_T_RUN_COUNT] = 1
+                begun[run_id] = (pending_id, created, running_id, start)
+            new_rows[run_id] = row
+        elif kind == STATE:
+            _, run_kind, run_id, st, start, end, run_count = op
+            if begun and run_id in begun:
+                _place_pair(pairs, run_id, begun.pop(run_id))
+            singles.append(_state_row(op))
+            type_ = text(st.type)
+            if run_kind == "flow":
+                running = type_ == "RUNNING"
+                flow_updates.append(
+                    (
+                        type_,
+                        st.name,
+                        st.message,
+                        start,
+                        end,
+                        run_count,
+                        pid if running else None,
+                        HOSTNAME if running else None,
+                        now if running else None,
+                        run_id,
+                    )
+                )
+                flow_changes.append((run_id, type_))
+            elif (row := new_rows.get(run_id)) is not None:
+                row[_T_STATE_TYPE : _T_MESSAGE + 1] = (type_, st.name, st.message)
+                if start is not None:
+                    row[_T_START] = start
+                if end is not None:
+                    row[_T_END] = end
+                if run_count is not None:
+                    row[_T_RUN_COUNT] = run_count
+                if st.cache_key is not None:
+                    row[_T_CACHE_KEY] = st.cache_key
+                if st.result_key is not None:
+                    row[_T_RESULT_KEY] = st.result_key
+            else:
+                task_updates.append(
+                    (
+                        type_,
+                        st.name,
+                        st.message,
+                        start,
+                        end,
+                        run_count,
+                        st.cache_key,
+                        st.result_key,
+                        run_id,
+                    )
+                )
+        elif kind == TASK_RUN:
+            new_rows[op[1].id] = _task_run_row(op[1])
+        elif kind == FLOW_RUN:
+            flow_runs.append(op)
+        elif kind == LOGS:
+            log_ops.append(op)
+        elif kind == HEARTBEAT:
+            heartbeats.append(op)
+    for run_id, first in begun.items():
+        _place_pair(pairs, run_id, first)
     if flow_runs:
         _flow_runs(db, flow_runs)
-    if task_runs:
-        _task_runs(db, task_runs)
-    if states:
-        _states(db, states, flow_changes)
-    if logs:
-        _logs(db, logs)
+    if new_rows:
+        _insert_task_runs(db, new_rows.values())
+    db.executemany(_INSERT_STATES_PRC, triples)
+    db.executemany(_INSERT_STATES_PR_FINAL, general_triples)
+    db.executemany(_INSERT_STATES_PR, pairs)
+    db.executemany(_INSERT_STATE, singles)
+    db.executemany(_UPDATE_FLOW_RUN_STATE, flow_updates)
+    db.executemany(_UPDATE_TASK_RUN_STATE, task_updates)
+    if log_ops:
+        _logs(db, log_ops)
     if heartbeats:
         _heartbeats(db, heartbeats)
     return flow_changes
+
+
+def _place_pair(
+    pairs: list[tuple[Any, ...]], run_id: str, first: tuple[str, float, str, float]
+) -> None:
+    pairs.append((first[0], run_id, first[1], first[2], run_id, first[3]))

@@ -19,7 +19,15 @@ from headwater._store.base import Store
 from headwater._store.database import Database
 from headwater._store.dialects import dialect_for_url
 from headwater._store.migrations import migrate
-from headwater._store.ops import FLOW_RUN, HEARTBEAT, LOGS, STATE, TASK_RUN
+from headwater._store.ops import (
+    FLOW_RUN,
+    HEARTBEAT,
+    LOGS,
+    STATE,
+    TASK_BEGIN,
+    TASK_END,
+    TASK_RUN,
+)
 from headwater._store.records import (
     ConcurrencyLimitRecord,
     FlowRunRecord,
@@ -155,6 +163,79 @@ class SqlStore(Store):
         if self._closed:
             self._check_open()
         self._put((STATE, run_kind, run_id, state, start_time, end_time, run_count))
+
+    # -- the engine's fast path for task runs (found by capability check) ------
+    def begin_task_run(
+        self,
+        run_id: str,
+        flow_run_id: str | None,
+        task_key: str,
+        dynamic_key: str,
+        name: str,
+        created: float,
+        tags_json: str,
+        task_inputs: dict[str, list[str]] | None,
+        wait_for: list[str] | None,
+        pending_id: str,
+        running_id: str | None,
+        start_time: float | None,
+    ) -> None:
+        """Create a task run with its Pending state, and its Running state when ``running_id`` is given.
+
+        The same records as :meth:`create_task_run` followed by :meth:`set_state`
+        for Pending (at ``created``) and Running (at ``start_time``, run count 1),
+        as one queued op, so the engine and the writer do less per task run.
+        ``tags_json`` is the run's tags already encoded as a JSON list.
+        """
+        if self._closed:
+            self._check_open()
+        self._put(
+            (
+                TASK_BEGIN,
+                run_id,
+                flow_run_id,
+                task_key,
+                dynamic_key,
+                name,
+                created,
+                tags_json,
+                task_inputs,
+                wait_for,
+                pending_id,
+                running_id,
+                start_time,
+            )
+        )
+
+    def end_task_run(
+        self,
+        run_id: str,
+        state_id: str,
+        state_type: str,
+        state_name: str,
+        timestamp: float,
+        message: str | None,
+        result_key: str | None,
+        cache_key: str | None,
+        run_count: int,
+    ) -> None:
+        """Set a task run's final state: :meth:`set_state` with ``end_time=timestamp``, as one flat op."""
+        if self._closed:
+            self._check_open()
+        self._put(
+            (
+                TASK_END,
+                run_id,
+                state_id,
+                state_type,
+                state_name,
+                timestamp,
+                message,
+                result_key,
+                cache_key,
+                run_count,
+            )
+        )
 
     def write_logs(self, logs: Sequence[LogRecord]) -> None:
         if self._closed:

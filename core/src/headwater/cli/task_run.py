@@ -62,7 +62,7 @@ def list_task_runs(
     table = new_table("id", "name", "state", "start", "duration", "upstream")
     for run in runs:
         table.add_row(
-            short_id(run.id),
+            run.id,  # in full: task run ids are time-ordered, so their first digits repeat
             run.name,
             styled(run.state_name, state_style(run.state_type)),
             format_time(run.start_time),
