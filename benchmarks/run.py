@@ -74,6 +74,45 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+NOTES = [
+    "How to read it:",
+    "",
+    "- Every cell is one fresh process with an empty home folder; the libraries ran one",
+    "  after the other in the same run, so compare within a row. The machine is shared",
+    "  and noisy: quote the ratios, not the absolute numbers.",
+    "- *Per task* is the wall time of one flow of N no-op tasks divided by N. For Headwater",
+    "  it includes recording every task run (three states each) in the local SQLite store:",
+    "  the flow call returns only after the final flush. A warm-up flow runs first in the",
+    "  same process, so first-use costs (creating the database, Prefect's local server)",
+    "  stay out of these rows.",
+    "- *import + one-task flow* is the CPU and wall time of a whole `python` process that",
+    "  imports the library and runs a flow with one task. With no `PREFECT_API_URL`,",
+    "  Prefect 3 starts its temporary local server in that process, which is what a new",
+    "  user gets; most of its time is that server starting.",
+    "- The floor columns run the same no-op function: *raw Python* calls it in a loop,",
+    "  *concurrent.futures* submits it to a `ThreadPoolExecutor` (the `map` rows use",
+    "  `executor.map`; the `direct` rows also submit, since a pool has no direct call).",
+]
+
+
+def headwater_version() -> str:
+    from importlib.metadata import version
+
+    return version("headwater")
+
+
+def prefect_version(python: str | None) -> str:
+    if not python:
+        return "not measured"
+    out = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.version('prefect'))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return out.stdout.strip() or "unknown"
+
+
 def fmt_us(seconds: float, n: int) -> str:
     return f"{seconds / n * 1e6:,.1f} µs"
 
@@ -160,10 +199,10 @@ def main() -> None:
         lines = [
             "# Benchmarks",
             "",
-            f"Measured on {dt.date.today().isoformat()} on {machine()} with `nox -s bench`.",
-            "Each cell is one fresh process; libraries ran one after the other in the same run.",
-            "Per-task numbers are the wall time of a flow of N no-op tasks divided by N,",
-            "including the time to record every task run in the local SQLite store.",
+            f"Measured on {dt.date.today().isoformat()} on {machine()} with `nox -s bench`",
+            f"(Headwater {headwater_version()}, Prefect {prefect_version(args.prefect_python)}).",
+            "",
+            *NOTES,
             "",
             "| " + " | ".join(headers) + " |",
             "|" + "---|" * len(headers),
