@@ -14,6 +14,7 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
     ├── MissingResult                         a result was not kept (persist_result=False)
     ├── ResultNotFound (LookupError)          a persisted result record is gone
     ├── ObjectNotFound (LookupError)          the store has no such run, limit or record
+    ├── ObjectAlreadyExists (ValueError)      the store already has an object by that name
     ├── StoreError                            the store could not read or write
     │   └── SchemaVersionError                the database is newer than this Headwater
     └── CancelledRun                          a run was cancelled
@@ -27,6 +28,7 @@ __all__ = [
     "HeadwaterError",
     "MissingContextError",
     "MissingResult",
+    "ObjectAlreadyExists",
     "ObjectNotFound",
     "ParameterValidationError",
     "ResultNotFound",
@@ -67,6 +69,10 @@ class ResultNotFound(HeadwaterError, LookupError):
 
 class ObjectNotFound(HeadwaterError, LookupError):
     """The store has no object with the given id or name."""
+
+
+class ObjectAlreadyExists(HeadwaterError, ValueError):
+    """The store already has an object with that name (and overwriting was not asked for)."""
 
 
 class StoreError(HeadwaterError):

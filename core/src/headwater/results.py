@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -388,15 +389,76 @@ _default_stores: dict[tuple[str, str], ResultStore] = {}
 """ResultStores for (folder, serializer name): resolving is on the per-task-run path."""
 
 
+_BLOCK_REF_RE = re.compile(r"^(?:block://)?([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9_-]*)$")
+
+_block_stores: dict[tuple[str, str, str], ResultStore] = {}
+"""ResultStores for saved blocks by (database URL, "slug/name", serializer name)."""
+
+
+def _block_reference(value: str) -> str | None:
+    """``"slug/name"`` when ``value`` names a saved block of a known type, else ``None``.
+
+    A string is a block reference when it has that shape, the slug is a block
+    type (defined here or installed) and no folder of that name exists; an
+    explicit ``block://slug/name`` always is.
+    """
+    match = _BLOCK_REF_RE.match(value)
+    if match is None:
+        return None
+    ref = f"{match.group(1)}/{match.group(2)}"
+    if value.startswith("block://"):
+        return ref
+    if os.path.isdir(value):
+        return None
+    from headwater.blocks.registry import is_block_type
+
+    return ref if is_block_type(match.group(1)) else None
+
+
+def _load_storage_block(ref: str) -> Any:
+    from headwater.blocks import Block
+
+    block = Block.load(ref)
+    if not (
+        callable(getattr(block, "read_path", None)) and callable(getattr(block, "write_path", None))
+    ):
+        raise ConfigurationError(
+            f"result storage {ref!r} is a {type(block).__name__} block, which cannot store "
+            "results: use a WritableFileSystem block (read_path/write_path)"
+        )
+    return block
+
+
 def resolve_result_store(
     result_storage: ResultStorage | str | os.PathLike[str] | None = None,
     result_serializer: str | Serializer | None = None,
 ) -> ResultStore:
     """The result store for a flow's or task's ``result_storage``/``result_serializer`` options.
 
-    Stores for local folders are cached (cheap to call for every task run).
+    ``result_storage``: ``None`` (``HEADWATER_RESULTS_DEFAULT_STORAGE`` when set, else
+    the local storage folder), a folder path, a saved WritableFileSystem block's
+    ``"slug/name"``, or a storage object (a WritableFileSystem block).
+    Stores for folders and saved blocks are cached (cheap to call for every task run).
     """
+    if result_storage is None:
+        default = get_settings().results_default_storage
+        if default is not None:
+            result_storage = default
     cacheable = result_serializer is None or isinstance(result_serializer, str)
+    if isinstance(result_storage, str) and "/" in result_storage:
+        ref = _block_reference(result_storage)
+        if ref is not None:
+            ser_name = result_serializer if isinstance(result_serializer, str) else ""
+            block_key = (get_settings().database_url, ref, ser_name)
+            cached = _block_stores.get(block_key) if cacheable else None
+            if cached is not None:
+                return cached
+            block_store = ResultStore(_load_storage_block(ref), result_serializer)
+            if cacheable:
+                if len(_block_stores) >= 64:
+                    _block_stores.clear()
+                _block_stores[block_key] = block_store
+            return block_store
     if cacheable and (result_storage is None or isinstance(result_storage, str | os.PathLike)):
         folder = get_settings().local_storage_path if result_storage is None else result_storage
         ser_name = result_serializer if isinstance(result_serializer, str) else ""
@@ -425,6 +487,13 @@ def _open_location(location: str) -> Any:
     scheme = location.split("://", 1)[0]
     if scheme == "file":
         return LocalResultStorage(unquote(location[len("file://") :]))
+    if scheme == "block":
+        from headwater.errors import HeadwaterError
+
+        try:
+            return _load_storage_block(location[len("block://") :])
+        except HeadwaterError as exc:
+            raise ResultNotFound(f"result storage {location} cannot be opened: {exc}") from exc
     if scheme == "process":
         storage = _by_location.get(location) or _strong.get(location)
         if storage is None:

@@ -56,6 +56,9 @@ class Settings:
     """``HEADWATER_CRASH_AFTER_SECONDS``: a Running run silent this long is Crashed (default 90)."""
     progress: bool
     """``HEADWATER_PROGRESS``: show the live progress line on a terminal (default true)."""
+    results_default_storage: str | None = None
+    """``HEADWATER_RESULTS_DEFAULT_STORAGE``: default result storage, a saved WritableFileSystem
+    block as ``"slug/name"`` (e.g. ``local-file-system/results``) or a folder path."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -96,6 +99,7 @@ class Settings:
             heartbeat_seconds=heartbeat,
             crash_after_seconds=crash_after,
             progress=_bool("HEADWATER_PROGRESS", env.get("HEADWATER_PROGRESS", "true")),
+            results_default_storage=env.get("HEADWATER_RESULTS_DEFAULT_STORAGE") or None,
         )
 
     def as_dict(self, *, hide_secrets: bool = True) -> dict[str, str | None]:

@@ -11,6 +11,7 @@ import pytest
 from store_factories import flow_run, run_python, start_python, state, task_run
 
 from headwater._store import get_store, reset_store
+from headwater._store.schema import LATEST_VERSION
 from headwater.settings import reset_settings
 
 _WRITER = textwrap.dedent(
@@ -61,7 +62,7 @@ def test_four_processes_write_one_sqlite_file_without_loss_or_lock_errors(
     assert {r.state_type for r in store.read_flow_runs(limit=None)} == {"COMPLETED"}
     db = store._db  # type: ignore[attr-defined]
     assert db.fetchone("SELECT COUNT(*) FROM states")[0] == 80 * 2 + 80 * 50
-    assert db.fetchone("SELECT COUNT(*) FROM schema_migrations")[0] == 1
+    assert db.fetchone("SELECT COUNT(*) FROM schema_migrations")[0] == LATEST_VERSION
 
 
 _RUN_THEN_DIE = textwrap.dedent(

@@ -47,8 +47,14 @@ def state_record(state: State, run_kind: RunKind, run_id: str) -> StateRecord:
 
 
 def exception_message(kind: str, exc: BaseException) -> str:
-    """``"Task run encountered an exception ZeroDivisionError: division by zero"``."""
-    text = str(exc)
+    """``"Task run encountered an exception ZeroDivisionError: division by zero"``.
+
+    Secret values resolved in this process are masked: this message is stored
+    on the run's state and shown by the CLI.
+    """
+    from headwater.logging import mask_secrets  # failure path only
+
+    text = mask_secrets(str(exc))
     name = type(exc).__name__
     return (
         f"{kind} run encountered an exception {name}: {text}"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from headwater._store.base import Store
 from headwater._store.records import (
+    BlockDocumentRecord,
     ConcurrencyLimitRecord,
     FlowRecord,
     FlowRunRecord,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from headwater._store.sql import SqlStore
 
 __all__ = [
+    "BlockDocumentRecord",
     "ConcurrencyLimitRecord",
     "FlowRecord",
     "FlowRunRecord",

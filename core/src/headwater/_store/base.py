@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from headwater._store.records import (
+    BlockDocumentRecord,
     ConcurrencyLimitRecord,
     FlowRunRecord,
     LogRecord,
@@ -165,3 +166,34 @@ class Store(ABC):
 
     @abstractmethod
     def release_concurrency_slots(self, holder_id: str) -> None: ...
+
+    # -- block documents (direct, atomic) ----------------------------------------
+    # Concrete with a NotImplementedError default, so stores written before
+    # blocks existed (test doubles, the HTTP client) keep working until they
+    # implement them.
+    def save_block_document(
+        self, record: BlockDocumentRecord, *, overwrite: bool = False
+    ) -> BlockDocumentRecord:
+        """Create the document ``(record.block_type_slug, record.name)``, or replace
+        its data and schema version when ``overwrite`` (keeping its id and created time).
+
+        Raises :class:`headwater.errors.ObjectAlreadyExists` when the name is taken
+        and not ``overwrite``; nothing is written then. Returns the stored record.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not store block documents")
+
+    def read_block_document(self, block_type_slug: str, name: str) -> BlockDocumentRecord:
+        """The document, or :class:`headwater.errors.ObjectNotFound` naming ``slug/name``."""
+        raise NotImplementedError(f"{type(self).__name__} does not store block documents")
+
+    def read_block_document_by_id(self, document_id: str) -> BlockDocumentRecord:
+        """The document with this id, or :class:`headwater.errors.ObjectNotFound`."""
+        raise NotImplementedError(f"{type(self).__name__} does not store block documents")
+
+    def read_block_documents(self, block_type_slug: str | None = None) -> list[BlockDocumentRecord]:
+        """Every document (of one type when ``block_type_slug`` is given), by type then name."""
+        raise NotImplementedError(f"{type(self).__name__} does not store block documents")
+
+    def delete_block_document(self, block_type_slug: str, name: str) -> None:
+        """Delete the document, or :class:`headwater.errors.ObjectNotFound` naming ``slug/name``."""
+        raise NotImplementedError(f"{type(self).__name__} does not store block documents")

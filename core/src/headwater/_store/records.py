@@ -100,3 +100,20 @@ class ConcurrencyLimitRecord:
     created: float
     active_slots: list[str] = field(default_factory=list)
     """Ids of the task runs holding a slot now."""
+
+
+@dataclass(slots=True)
+class BlockDocumentRecord:
+    """One saved block document.
+
+    ``data`` is opaque to the store: the block layer encrypts the document's
+    JSON before saving it, so the store never sees a secret in plain text.
+    """
+
+    id: str
+    block_type_slug: str
+    name: str
+    schema_version: int
+    data: str
+    created: float
+    updated: float

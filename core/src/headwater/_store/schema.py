@@ -129,6 +129,19 @@ CREATE TABLE concurrency_slots (
 CREATE INDEX ix_concurrency_slots_holder ON concurrency_slots (holder_id)
 """
 
+_V2 = """
+CREATE TABLE block_documents (
+    id TEXT PRIMARY KEY,
+    block_type_slug TEXT NOT NULL,
+    name TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    created {real} NOT NULL,
+    updated {real} NOT NULL,
+    UNIQUE (block_type_slug, name)
+)
+"""
+
 
 def _split(template: str, **types: str) -> tuple[str, ...]:
     text = template.format(**types)
@@ -146,6 +159,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             rowseq="seq BIGSERIAL NOT NULL,",
             seq_pk="BIGSERIAL PRIMARY KEY",
         ),
+    ),
+    Migration(
+        2,
+        "block documents (encrypted data, unique per type and name)",
+        sqlite=_split(_V2, real="REAL"),
+        postgresql=_split(_V2, real="DOUBLE PRECISION"),
     ),
 )
 

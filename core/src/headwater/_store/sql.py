@@ -16,6 +16,7 @@ from typing import Any
 
 from headwater._store import crashes, slots
 from headwater._store.base import Store
+from headwater._store.blocks import BlockDocumentsMixin
 from headwater._store.database import Database
 from headwater._store.dialects import dialect_for_url
 from headwater._store.migrations import migrate
@@ -64,7 +65,7 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-class SqlStore(Store):
+class SqlStore(BlockDocumentsMixin, Store):
     """The :class:`Store` on a SQL database; one per process (see ``get_store``)."""
 
     def __init__(

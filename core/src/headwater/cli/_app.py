@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli import concurrency_limit, config, flow_run, task_run
+from headwater.cli import block, concurrency_limit, config, flow_run, task_run
 
 app = typer.Typer(
     name="headwater",
@@ -19,6 +19,7 @@ app.add_typer(flow_run.app, name="flow-run")
 app.add_typer(task_run.app, name="task-run")
 app.add_typer(concurrency_limit.app, name="concurrency-limit")
 app.add_typer(config.app, name="config")
+app.add_typer(block.app, name="block")
 
 
 def _version_callback(value: bool) -> None:
