@@ -107,7 +107,10 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's src/ (config in the root pyproject.toml)."""
-    session.install("mypy>=1.11", *(str(p) for p in PACKAGES.values()), "psycopg[binary]>=3.1.18")
+    # pytest too: headwater.testing ships pytest fixtures, and their decorators need its types
+    session.install(
+        "mypy>=1.11", *(str(p) for p in PACKAGES.values()), "psycopg[binary]>=3.1.18", "pytest>=8.2"
+    )
     session.run("mypy", *SRC_DIRS)
 
 

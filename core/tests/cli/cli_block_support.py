@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from click.testing import Result
 from pydantic import SecretStr
+from typer.testing import Result
 
 from headwater.blocks import Block, CheckResult, CredentialsBlock
 
