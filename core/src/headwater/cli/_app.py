@@ -11,7 +11,7 @@ from headwater.cli import block, concurrency_limit, config, flow_run, task_run
 
 app = typer.Typer(
     name="headwater",
-    help="Headwater: inspect flow runs, task runs, logs, concurrency limits and settings.",
+    help="Headwater: inspect and manage flow runs, task runs, logs, blocks, concurrency limits and settings.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold connection strings
 )
