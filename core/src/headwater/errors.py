@@ -17,6 +17,7 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
     ├── ObjectAlreadyExists (ValueError)      the store already has an object by that name
     ├── StoreError                            the store could not read or write
     │   └── SchemaVersionError                the database is newer than this Headwater
+    ├── InvalidStateTransition (ValueError)   a run cannot go to that state (cancel a finished run)
     └── CancelledRun                          a run was cancelled
 """
 
@@ -26,6 +27,7 @@ __all__ = [
     "CancelledRun",
     "ConfigurationError",
     "HeadwaterError",
+    "InvalidStateTransition",
     "MissingContextError",
     "MissingResult",
     "ObjectAlreadyExists",
@@ -81,6 +83,10 @@ class StoreError(HeadwaterError):
 
 class SchemaVersionError(StoreError):
     """The database schema is newer than this version of Headwater understands."""
+
+
+class InvalidStateTransition(HeadwaterError, ValueError):
+    """A run cannot move to the requested state, e.g. cancelling a run that already finished."""
 
 
 class CancelledRun(HeadwaterError):

@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from headwater._engine.asyncutils import in_running_loop, run_coro_sync
+from headwater._engine.cancellation import CancelInterrupt, CancelScope, close_scope, open_scope
 from headwater._engine.ids import new_id, new_random_id
 from headwater._engine.recording import (
     display_state,
@@ -30,10 +31,11 @@ from headwater._engine.recording import (
 from headwater._engine.timeouts import run_async_with_timeout, run_sync_with_timeout
 from headwater._store.records import FlowRunRecord
 from headwater.context import FlowRunContext, flow_run_ctx, task_run_ctx
-from headwater.errors import ParameterValidationError, RunTimeoutError
+from headwater.errors import CancelledRun, ParameterValidationError, RunTimeoutError
 from headwater.futures import HeadwaterFuture
 from headwater.states import (
     AwaitingRetry,
+    Cancelled,
     Completed,
     Crashed,
     Failed,
@@ -123,6 +125,7 @@ class _FlowRun:
         self.progress: Any = None
         self.record: FlowRunRecord | None = None
         self.exits = ExitStack()
+        self.cancel_scope: CancelScope | None = None
 
     # -- bookkeeping ---------------------------------------------------------------
     def set_state(
@@ -243,6 +246,14 @@ class _FlowRun:
         self.exits.callback(heartbeat.unregister, self.flow_run_id)
         assert self.ctx is not None
         if self.top_level:
+            self.cancel_scope = open_scope(self.flow_run_id, self.store)
+            self.exits.callback(close_scope, self.cancel_scope)
+        elif self.parent is not None:
+            self.cancel_scope = self.parent.extra.get("cancel_scope")
+            if self.cancel_scope is not None:
+                self.cancel_scope.add(self.flow_run_id)
+        self.ctx.extra["cancel_scope"] = self.cancel_scope
+        if self.top_level:
             from headwater._engine.logs import progress_line
             from headwater._engine.signals import sigterm_raises
 
@@ -344,6 +355,13 @@ class _FlowRun:
         self.set_state(AwaitingRetry(scheduled_time=time.time() + delay, message=state.message))
         return delay
 
+    def is_cancellation(self, exc: BaseException) -> bool:
+        """Whether ``exc`` ends this run because its flow run (tree) was cancelled."""
+        if isinstance(exc, CancelInterrupt):
+            return True
+        scope = self.cancel_scope
+        return isinstance(exc, asyncio.CancelledError) and scope is not None and scope.cancelled
+
     def crashed(self, exc: BaseException) -> State:
         from headwater._engine.signals import TerminationSignal
 
@@ -352,23 +370,34 @@ class _FlowRun:
         else:
             message = f"Execution was interrupted by {type(exc).__name__}"
         state = Crashed(message=message, data=exc)
-        self.crash_unfinished_task_runs(message)
+        self.end_unfinished_task_runs(Crashed, message)
         self.finish(state)
         return state
 
-    def crash_unfinished_task_runs(self, message: str) -> None:
-        """Mark Crashed the task runs of this flow run still running in other threads."""
+    def cancelled(self) -> State:
+        """Record the run Cancelled (with its unfinished task runs), as it was asked to be."""
+        from headwater._store.cancellation import CANCELLED_MESSAGE
+
+        exc = CancelledRun(f"Flow run {self.name!r} ({self.flow_run_id}) was cancelled")
+        state = Cancelled(message=CANCELLED_MESSAGE, data=exc)
+        self.end_unfinished_task_runs(Cancelled, "its flow run was cancelled")
+        self.finish(state)
+        return state
+
+    def end_unfinished_task_runs(self, make_state: Any, message: str) -> None:
+        """End the task runs of this flow run still unfinished (e.g. running in other
+        threads) in the state ``make_state`` builds (Crashed or Cancelled)."""
         try:
             self.store.flush()
             unfinished = self.store.read_task_runs(
                 flow_run_id=self.flow_run_id, state_types=["PENDING", "RUNNING", "SCHEDULED"]
             )
             for tr in unfinished:
-                crashed = Crashed(message=message, id=new_id())
+                ended: State = make_state(message=message, id=new_id())
                 self.store.set_state(
-                    "task", tr.id, state_record(crashed, "task", tr.id), end_time=crashed.timestamp
+                    "task", tr.id, state_record(ended, "task", tr.id), end_time=ended.timestamp
                 )
-        except Exception:  # the flow's own Crashed state matters more; keep going
+        except Exception:  # the flow's own final state matters more; keep going
             pass
 
     def finish(self, state: State) -> None:
@@ -433,14 +462,20 @@ def run_flow_sync(
                 try:
                     with flow.task_runner.duplicate() as runner:
                         run.ctx.extra["task_runner"] = runner
-                        args_, kwargs_ = flow._spec.to_call(run.parameters)
-                        if flow.timeout_seconds is None:
-                            value = flow.fn(*args_, **kwargs_)
-                        else:
-                            value = run_sync_with_timeout(
-                                flow.fn, args_, kwargs_, flow.timeout_seconds, kind="Flow"
-                            )
-                        state = run.state_from_return(value)
+                        scope = run.cancel_scope
+                        body = scope.enter_body() if scope is not None else None
+                        try:
+                            args_, kwargs_ = flow._spec.to_call(run.parameters)
+                            if flow.timeout_seconds is None:
+                                value = flow.fn(*args_, **kwargs_)
+                            else:
+                                value = run_sync_with_timeout(
+                                    flow.fn, args_, kwargs_, flow.timeout_seconds, kind="Flow"
+                                )
+                            state = run.state_from_return(value)
+                        finally:
+                            if body is not None:
+                                scope.leave_body(body)  # type: ignore[union-attr]
                 except Exception as exc:
                     state = run.failed(exc)
                 finally:
@@ -454,6 +489,12 @@ def run_flow_sync(
                 break
             run.finish(state)
     except BaseException as exc:
+        if run.is_cancellation(exc):
+            state = run.cancelled()
+            _run_hooks(run, state)
+            if run.top_level:
+                return state
+            raise  # a child flow: its parent's body is being cancelled too
         state = run.crashed(exc)
         _run_hooks(run, state)
         raise
@@ -485,19 +526,31 @@ async def run_flow_async(
                 try:
                     runner = flow.task_runner.duplicate()
                     runner.__enter__()
+                    exc_info: tuple[Any, Any, Any] = (None, None, None)
                     try:
                         run.ctx.extra["task_runner"] = runner
-                        args_, kwargs_ = flow._spec.to_call(run.parameters)
-                        coro: Coroutine[Any, Any, Any] = flow.fn(*args_, **kwargs_)  # type: ignore[assignment]
-                        if flow.timeout_seconds is None:
-                            value = await coro
-                        else:
-                            value = await run_async_with_timeout(
-                                coro, flow.timeout_seconds, kind="Flow"
-                            )
-                        state = await asyncio.to_thread(_state_in_context, run, value)
+                        scope = run.cancel_scope
+                        body = scope.enter_body(is_async=True) if scope is not None else None
+                        try:
+                            args_, kwargs_ = flow._spec.to_call(run.parameters)
+                            coro: Coroutine[Any, Any, Any] = flow.fn(*args_, **kwargs_)  # type: ignore[assignment]
+                            if flow.timeout_seconds is None:
+                                value = await coro
+                            else:
+                                value = await run_async_with_timeout(
+                                    coro, flow.timeout_seconds, kind="Flow"
+                                )
+                            state = await asyncio.to_thread(_state_in_context, run, value)
+                        finally:
+                            if body is not None:
+                                scope.leave_body(body)  # type: ignore[union-attr]
+                    except BaseException as body_exc:
+                        # Interrupted (cancelled, KeyboardInterrupt): do not wait for
+                        # submitted task runs, as the sync engine does not.
+                        exc_info = (type(body_exc), body_exc, body_exc.__traceback__)
+                        raise
                     finally:
-                        await asyncio.to_thread(runner.__exit__, None, None, None)
+                        await asyncio.to_thread(runner.__exit__, *exc_info)
                 except Exception as exc:
                     state = run.failed(exc)
                 finally:
@@ -511,6 +564,12 @@ async def run_flow_async(
                 break
             run.finish(state)
     except BaseException as exc:
+        if run.is_cancellation(exc):
+            state = run.cancelled()
+            await _run_hooks_async(run, state)
+            if run.top_level:
+                return state
+            raise  # a child flow: its parent's body is being cancelled too
         state = run.crashed(exc)
         await _run_hooks_async(run, state)
         raise

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater._engine import logs as _logs
 from headwater._engine.asyncutils import in_running_loop, run_coro_sync
+from headwater._engine.cancellation import CancelInterrupt, cancelling
 from headwater._engine.ids import new_id
 from headwater._engine.recording import display_state, exception_message, state_record
 from headwater._engine.resolve import (
@@ -41,6 +42,7 @@ from headwater.settings import get_settings
 from headwater.states import (
     AwaitingRetry,
     Cached,
+    Cancelled,
     Completed,
     Crashed,
     Failed,
@@ -73,6 +75,7 @@ _DEBUG = logging.DEBUG
 _TYPE_TEXT = {t: t.value for t in StateType}
 _log_enabled = _logs.task_logger_enabled_for()
 _global_counts: dict[str, int] = {}
+_cancelling = cancelling  # the same set object; empty unless a flow run is being cancelled
 _global_lock = threading.Lock()
 
 
@@ -561,7 +564,12 @@ class _TaskRun:
         return rec
 
     def crashed(self, exc: BaseException) -> State:
-        state = Crashed(message=f"Execution was interrupted by {type(exc).__name__}", data=exc)
+        if isinstance(exc, CancelInterrupt) or (
+            isinstance(exc, asyncio.CancelledError) and self.call.flow_run_id in _cancelling
+        ):
+            state = Cancelled(message="Task run was cancelled with its flow run", data=exc)
+        else:
+            state = Crashed(message=f"Execution was interrupted by {type(exc).__name__}", data=exc)
         self.set_state(state, end=True)
         return state
 
@@ -602,6 +610,14 @@ class _TaskRun:
         if state.is_failed():
             return self.task.on_failure_hooks
         return ()
+
+
+def _cancelled_before_start() -> State:
+    """The state of a task run not started because its flow run is being cancelled."""
+    from headwater.errors import CancelledRun
+
+    message = "Task run was not started: its flow run was cancelled"
+    return Cancelled(message=message, data=CancelledRun(message), id=new_id())
 
 
 def _cache_policy(task: Task[Any, Any]) -> Any:
@@ -649,6 +665,8 @@ def run_task_sync(call: TaskCall) -> State:
             if run.persist:
                 run.announce()
                 state = run.cache_lookup()
+        if state is None and _cancelling and call.flow_run_id in _cancelling:
+            state = _cancelled_before_start()
         if state is None:
             if task.tags:
                 from headwater.concurrency import acquire_slots
@@ -729,6 +747,8 @@ async def run_task_async(call: TaskCall) -> State:
             if run.persist:
                 run.announce()
                 state = run.cache_lookup()
+        if state is None and _cancelling and call.flow_run_id in _cancelling:
+            state = _cancelled_before_start()
         if state is None:
             if task.tags:
                 from headwater.concurrency import acquire_slots_async

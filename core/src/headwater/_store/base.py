@@ -144,6 +144,30 @@ class Store(ABC):
         process is gone: same host and the pid is dead, or no heartbeat for
         ``crash_after_seconds``. Returns the flow run ids marked."""
 
+    # -- cancellation (direct; it decides behaviour) ----------------------------
+    @abstractmethod
+    def cancel_flow_run(self, flow_run_id: str) -> str:
+        """Cancel a flow run (full id or unique prefix); the state type it is in afterwards.
+
+        Atomic and conditional: a Scheduled, Pending or Paused run becomes
+        ``CANCELLED`` at once; a Running run becomes ``CANCELLING`` and the
+        process running it interrupts it and records ``CANCELLED`` (asking again
+        while it is Cancelling changes nothing); when that process is gone (see
+        :meth:`mark_crashed_runs`) the run and its unfinished task runs become
+        ``CANCELLED`` directly. A final run raises
+        :class:`headwater.errors.InvalidStateTransition`; an unknown id
+        :class:`headwater.errors.ObjectNotFound`.
+        """
+
+    @abstractmethod
+    def read_flow_run_state_type(self, flow_run_id: str) -> str:
+        """The current state type of a flow run (full id): one indexed read, no side effects.
+
+        What the engine polls to notice a cancellation; unlike :meth:`read_flow_run`
+        it neither waits for this process's buffered writes nor marks crashes.
+        Raises :class:`headwater.errors.ObjectNotFound` when the run is not stored (yet).
+        """
+
     # -- concurrency limits (direct; they decide behaviour) --------------------
     @abstractmethod
     def create_concurrency_limit(self, tag: str, limit: int) -> ConcurrencyLimitRecord:

@@ -17,7 +17,7 @@ from typing import Any
 from headwater._store.database import Database
 from headwater._store.processes import HOSTNAME, pid_alive
 
-__all__ = ["mark_crashed"]
+__all__ = ["gone_reason", "mark_crashed"]
 
 _CANDIDATES = (
     "SELECT id, pid, hostname, COALESCE(heartbeat, start_time, created) FROM flow_runs"
@@ -29,29 +29,39 @@ _INSERT_STATE = (
 )
 
 
+def gone_reason(
+    pid: int | None, host: str | None, last: float | None, *, crash_after: float, now: float
+) -> str | None:
+    """Why the process that claimed a run is gone, or ``None`` while it may still be there.
+
+    Gone means: same host and the pid is dead, or no heartbeat (or, lacking one,
+    start) for ``crash_after`` seconds. A run of this very process is never gone.
+    """
+    if host == HOSTNAME and pid == os.getpid():
+        return None  # ours: the writer heartbeats it while it runs
+    if host == HOSTNAME and pid is not None and not pid_alive(pid):
+        return f"the process running this flow (pid {pid} on {host}) is gone"
+    if last is not None and now - last > crash_after:
+        return f"no heartbeat for {now - last:.0f} s"
+    return None
+
+
 def _verdicts(
     rows: list[Any], crash_after: float, now: float
 ) -> list[tuple[str, str, str, list[Any]]]:
     """``(run_id, message, extra_where, extra_params)`` for each run that looks dead."""
-    me = os.getpid()
     out = []
     for run_id, pid, host, last in rows:
-        if host == HOSTNAME and pid == me:
-            continue  # ours: the writer heartbeats it while it runs
-        if host == HOSTNAME and pid is not None and not pid_alive(pid):
+        message = gone_reason(pid, host, last, crash_after=crash_after, now=now)
+        if message is None:
+            continue
+        if message.startswith("the process"):
+            out.append((run_id, message, " AND pid = ? AND hostname = ?", [pid, host]))
+        else:
             out.append(
                 (
                     run_id,
-                    f"the process running this flow (pid {pid} on {host}) is gone",
-                    " AND pid = ? AND hostname = ?",
-                    [pid, host],
-                )
-            )
-        elif last is not None and now - last > crash_after:
-            out.append(
-                (
-                    run_id,
-                    f"no heartbeat for {now - last:.0f} s",
+                    message,
                     " AND COALESCE(heartbeat, start_time, created) < ?",
                     [now - crash_after],
                 )

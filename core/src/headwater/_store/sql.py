@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from headwater._store import crashes, slots
+from headwater._store import cancellation, crashes, slots
 from headwater._store.base import Store
 from headwater._store.blocks import BlockDocumentsMixin
 from headwater._store.database import Database
@@ -366,6 +366,19 @@ class SqlStore(BlockDocumentsMixin, Store):
         self._sync()
         self._last_crash_check = time.monotonic()
         return crashes.mark_crashed(self._db, self.crash_after_seconds)
+
+    # -- cancellation --------------------------------------------------------------
+    def cancel_flow_run(self, flow_run_id: str) -> str:
+        self._sync()
+        run_id = self._resolve_flow_run_id(flow_run_id)
+        return cancellation.cancel_flow_run(self._db, run_id, crash_after=self.crash_after_seconds)
+
+    def read_flow_run_state_type(self, flow_run_id: str) -> str:
+        self._check_open()
+        row = self._db.fetchone("SELECT state_type FROM flow_runs WHERE id = ?", (flow_run_id,))
+        if row is None:
+            raise ObjectNotFound(f"no flow run with id {flow_run_id!r}")
+        return str(row[0])
 
     # -- task runs, states, logs -----------------------------------------------
     def read_task_runs(

@@ -20,7 +20,7 @@ def open_store() -> Store:
     return get_store()
 
 
-def _not_found(kind: str, key: str, exc: ObjectNotFound) -> CliError:
+def not_found(kind: str, key: str, exc: ObjectNotFound) -> CliError:
     detail = str(exc)
     # The store explains ambiguous prefixes itself; keep its words for that case.
     if "ambiguous" in detail.lower() or "more than one" in detail.lower():
@@ -36,11 +36,11 @@ def find_flow_run(store: Store, flow_run_id: str) -> FlowRunRecord:
     try:
         return store.read_flow_run(flow_run_id)
     except ObjectNotFound as exc:
-        raise _not_found("flow run", flow_run_id, exc) from None
+        raise not_found("flow run", flow_run_id, exc) from None
 
 
 def find_concurrency_limit(store: Store, tag: str) -> ConcurrencyLimitRecord:
     try:
         return store.read_concurrency_limit(tag)
     except ObjectNotFound as exc:
-        raise _not_found("concurrency limit", tag, exc) from None
+        raise not_found("concurrency limit", tag, exc) from None

@@ -1,4 +1,4 @@
-"""``headwater flow-run``: list, inspect, read the logs of, retry and delete flow runs."""
+"""``headwater flow-run``: list, inspect, read the logs of, retry, cancel and delete flow runs."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from headwater.cli._format import (
     short_id,
     state_style,
 )
-from headwater.cli._lookup import find_flow_run, open_store
+from headwater.cli._lookup import find_flow_run, not_found, open_store
 from headwater.cli._output import (
     OutputFormat,
     OutputOption,
@@ -34,7 +34,7 @@ from headwater.cli._output import (
     styled,
 )
 from headwater.cli._records import flow_run_json, log_json, state_json
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, ObjectNotFound
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="List, inspect, read logs of, retry and delete flow runs.", no_args_is_help=True
+    help="List, inspect, read logs of, retry, cancel and delete flow runs.", no_args_is_help=True
 )
 
 IdArgument = Annotated[
@@ -276,6 +276,28 @@ def retry_flow_run(flow_run_id: IdArgument, output: OutputOption = OutputFormat.
             line.append(f": {state.message}")
         console().print(line)
     raise typer.Exit(0 if state_type == "COMPLETED" else 1)
+
+
+@app.command("cancel")
+@handle_errors
+def cancel_flow_run(flow_run_id: IdArgument) -> None:
+    """Cancel a flow run: at once if it has not started or its process is gone, else
+    by asking the process running it to stop (the run shows Cancelling until it has)."""
+    store = open_store()
+    try:
+        # Straight to the store: reading the run first would mark a run whose
+        # process is gone Crashed, and cancelling it should make it Cancelled.
+        state_type = store.cancel_flow_run(flow_run_id)
+    except ObjectNotFound as exc:
+        raise not_found("flow run", flow_run_id, exc) from None
+    run = find_flow_run(store, flow_run_id)
+    from rich.text import Text
+
+    line = Text(f"Flow run {run.name} ({short_id(run.id)}) is now ")
+    line.append(run.state_name, style=state_style(run.state_type))
+    if state_type == "CANCELLING" and run.state_type == "CANCELLING":
+        line.append(": the process running it will stop it within a few seconds")
+    console().print(line)
 
 
 @app.command("delete")
