@@ -176,6 +176,7 @@ def demo(session: nox.Session) -> None:
     env = {"HEADWATER_HOME": str(home)}
     session.run("python", str(ROOT / "docs" / "examples" / "demo.py"), env=env)
     session.run("headwater", "flow-run", "ls", "--limit", "5", env=env)
+    session.run("headwater", "block", "ls", env=env)
 
 
 nox.options.sessions = ["lint", "typecheck", *(f"tests-{n}" for n in PACKAGES), "e2e", "docs"]
