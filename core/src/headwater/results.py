@@ -21,7 +21,6 @@ import datetime as _dt
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 import weakref
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote, unquote
 
+from headwater._files import atomic_write, confined_path
 from headwater._version import __version__
 from headwater.errors import ConfigurationError, ResultNotFound
 from headwater.serializers import (
@@ -82,13 +82,7 @@ class LocalResultStorage:
         return "file://" + quote(self.basepath.as_posix())
 
     def _resolve(self, path: str | os.PathLike[str]) -> Path:
-        raw = os.fspath(path)
-        if not raw or raw in {".", "/"}:
-            raise ValueError(f"path {raw!r} does not name a file inside {self.basepath}")
-        full = (self.basepath / raw).resolve()
-        if full == self.basepath or not full.is_relative_to(self.basepath):
-            raise ValueError(f"path {raw!r} is outside the result storage folder {self.basepath}")
-        return full
+        return confined_path(self.basepath, path, owner="result storage")
 
     def read_path(self, path: str) -> bytes:
         """The bytes at ``path``; ``FileNotFoundError`` when there is none."""
@@ -96,22 +90,7 @@ class LocalResultStorage:
 
     def write_path(self, path: str, content: bytes) -> str:
         """Write ``content`` at ``path`` atomically (temp file, fsync, rename); returns the full path."""
-        target = self._resolve(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return str(target)
+        return atomic_write(self._resolve(path), content)
 
     def exists(self, path: str) -> bool:
         return self._resolve(path).is_file()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr
 
+from headwater._files import atomic_write, confined_path
 from headwater.blocks.interfaces import SecretBlock, WritableFileSystem
 from headwater.blocks.secrets import SecretDict, SecretJson
 
@@ -89,14 +89,7 @@ class LocalFileSystem(WritableFileSystem):
         return Path(self.basepath or os.getcwd()).expanduser().resolve()
 
     def _resolve(self, path: str | os.PathLike[str]) -> Path:
-        base = self._base()
-        raw = os.fspath(path)
-        if not raw or raw in {".", "/"}:
-            raise ValueError(f"LocalFileSystem: path {raw!r} does not name a file inside {base}")
-        full = (base / raw).resolve()
-        if full == base or not full.is_relative_to(base):
-            raise ValueError(f"LocalFileSystem: path {raw!r} is outside the base folder {base}")
-        return full
+        return confined_path(self._base(), path, owner="LocalFileSystem")
 
     def read_path(self, path: str) -> bytes:
         """The bytes at ``path`` (relative to basepath); FileNotFoundError when missing."""
@@ -104,19 +97,7 @@ class LocalFileSystem(WritableFileSystem):
 
     def write_path(self, path: str, content: bytes) -> str:
         """Write ``content`` at ``path`` atomically (temp file + rename); returns the full path."""
-        target = self._resolve(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return str(target)
+        return atomic_write(self._resolve(path), content)
 
     def exists(self, path: str) -> bool:
         return self._resolve(path).is_file()
