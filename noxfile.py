@@ -91,8 +91,24 @@ def _make_test_session(name: str, folder: Path) -> None:
     _tests.__doc__ = f"Run {folder.relative_to(ROOT)}/tests with only that package, the core and its test extras."
 
 
+def _make_lowest_session(name: str, folder: Path) -> None:
+    @nox.session(name=f"lowest-{name}", python=PYTHON)
+    def _lowest(session: nox.Session) -> None:
+        _ensure_postgres(session)
+        targets = [] if name == "core" else [str(ROOT / "core")]
+        if name not in ("core", "blocks") and _depends_on_blocks(folder):
+            targets.append(str(ROOT / "blocks"))
+        targets.append(f"{folder}[test]")
+        # Every direct dependency at the lowest version the pyproject allows: floors are real.
+        session.install("--resolution", "lowest-direct", *targets)
+        session.run(*_pytest_args(session, folder / "tests"), env={"HEADWATER_TEST_PACKAGE": name})
+
+    _lowest.__doc__ = f"Run {folder.relative_to(ROOT)}/tests with the lowest declared versions of its dependencies."
+
+
 for _name, _folder in PACKAGES.items():
     _make_test_session(_name, _folder)
+    _make_lowest_session(_name, _folder)
 
 
 @nox.session(python=PYTHON)
@@ -145,7 +161,7 @@ def bench(session: nox.Session) -> None:
     dependencies. Pass ``-- --quick`` for a short run, ``-- --write`` to update
     docs/pages/benchmarks.md.
     """
-    session.install(str(ROOT / "core"), "rich>=13.7")
+    session.install(str(ROOT / "core"), "rich>=14.1")
     prefect_env = ROOT / ".nox" / "bench-prefect"
     if not (prefect_env / "bin" / "python").exists():
         session.run("uv", "venv", "-q", "-p", PYTHON, str(prefect_env), external=True)
@@ -179,4 +195,11 @@ def demo(session: nox.Session) -> None:
     session.run("headwater", "block", "ls", env=env)
 
 
-nox.options.sessions = ["lint", "typecheck", *(f"tests-{n}" for n in PACKAGES), "e2e", "docs"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    *(f"tests-{n}" for n in PACKAGES),
+    *(f"lowest-{n}" for n in PACKAGES),
+    "e2e",
+    "docs",
+]
