@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli import block, concurrency_limit, config, flow_run, task_run
+from headwater.cli import block, concurrency_limit, config, flow_run, server, task_run
 
 app = typer.Typer(
     name="headwater",
@@ -20,6 +20,7 @@ app.add_typer(task_run.app, name="task-run")
 app.add_typer(concurrency_limit.app, name="concurrency-limit")
 app.add_typer(config.app, name="config")
 app.add_typer(block.app, name="block")
+app.add_typer(server.app, name="server")
 
 
 def _version_callback(value: bool) -> None:

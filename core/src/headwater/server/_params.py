@@ -1,0 +1,44 @@
+"""Query parameters shared by several routers, and the store each request reads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Query
+
+from headwater.server._errors import ApiError
+
+if TYPE_CHECKING:
+    from headwater._store import Store
+    from headwater.cli._filters import StateFilter
+
+__all__ = ["Limit", "Offset", "StateValues", "current_store", "parse_state_filter"]
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many items (1..1000).")]
+Offset = Annotated[int, Query(ge=0, description="Skip this many items first.")]
+StateValues = Annotated[
+    list[str] | None,
+    Query(
+        description="A state type (COMPLETED, FAILED, ...) or name (TimedOut, Cached, ...), "
+        "any case; repeat for any of several."
+    ),
+]
+
+
+def current_store() -> Store:
+    """The process-wide store for the current settings (opened, and migrated, on first use)."""
+    from headwater._store import get_store
+
+    return get_store()
+
+
+def parse_state_filter(values: list[str] | None) -> StateFilter:
+    """The ``state`` query values as a filter; a 422 naming ``state`` for an unknown one."""
+    import typer
+
+    from headwater.cli._filters import parse_states
+
+    try:
+        return parse_states(values)
+    except typer.BadParameter as exc:
+        raise ApiError(422, f"invalid request: query parameter 'state': {exc}") from None

@@ -1,0 +1,19 @@
+"""``GET /api/health``: is the server up, and which version is it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from headwater.server.schemas import Health
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health, summary="Server health")
+def health() -> Health:
+    """``ok`` while the server answers (it does not touch the database)."""
+    from headwater._version import __version__
+
+    return Health(status="ok", version=__version__)

@@ -1,0 +1,36 @@
+"""The FastAPI application: the API routers under ``/api`` over the process's store.
+
+Every request reads through :func:`headwater._store.get_store`, the same store
+flows write to, so runs recorded before the server started are visible and a
+change of ``HEADWATER_DATABASE_URL`` (in tests) is picked up. The OpenAPI
+document is served at ``/api/openapi.json`` and its docs at ``/api/docs``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from headwater.server._errors import install_error_handlers
+from headwater.server.api import blocks, concurrency_limits, flow_runs, health, task_runs
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api"
+
+
+def create_app() -> FastAPI:
+    """A new application serving the REST API."""
+    from headwater._version import __version__
+
+    app = FastAPI(
+        title="Headwater",
+        version=__version__,
+        description="Read flow runs, task runs, states, logs, concurrency limits and blocks.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for module in (health, flow_runs, task_runs, concurrency_limits, blocks):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
