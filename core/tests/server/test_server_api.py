@@ -85,6 +85,11 @@ def test_openapi_lists_every_route(client: httpx.Client) -> None:
         "/api/concurrency_limits",
         "/api/block_types",
         "/api/block_documents",
+        "/api/variables",
+        "/api/variables/{name}",
+        "/api/artifacts",
+        "/api/artifacts/{artifact_id}",
+        "/api/flow_runs/{flow_run_id}/artifacts",
     }
     assert set(document["paths"]) == expected
     for path in expected:

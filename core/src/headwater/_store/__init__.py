@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from headwater._store.base import Store
 from headwater._store.records import (
+    ArtifactRecord,
     BlockDocumentRecord,
     ConcurrencyLimitRecord,
     FlowRecord,
@@ -18,6 +19,7 @@ from headwater._store.records import (
     RunKind,
     StateRecord,
     TaskRunRecord,
+    VariableRecord,
 )
 from headwater.settings import get_settings
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from headwater._store.sql import SqlStore
 
 __all__ = [
+    "ArtifactRecord",
     "BlockDocumentRecord",
     "ConcurrencyLimitRecord",
     "FlowRecord",
@@ -34,6 +37,7 @@ __all__ = [
     "StateRecord",
     "Store",
     "TaskRunRecord",
+    "VariableRecord",
     "get_store",
     "reset_store",
 ]

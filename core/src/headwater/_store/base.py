@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from headwater._store.records import (
+    ArtifactRecord,
     BlockDocumentRecord,
     ConcurrencyLimitRecord,
     FlowRunRecord,
@@ -20,6 +21,7 @@ from headwater._store.records import (
     RunKind,
     StateRecord,
     TaskRunRecord,
+    VariableRecord,
 )
 
 
@@ -221,3 +223,46 @@ class Store(ABC):
     def delete_block_document(self, block_type_slug: str, name: str) -> None:
         """Delete the document, or :class:`headwater.errors.ObjectNotFound` naming ``slug/name``."""
         raise NotImplementedError(f"{type(self).__name__} does not store block documents")
+
+    # -- variables (direct, atomic) ----------------------------------------------
+    def save_variable(self, record: VariableRecord, *, overwrite: bool = False) -> VariableRecord:
+        """Create the variable ``record.name``, or replace its value and tags when
+        ``overwrite`` (keeping its created time).
+
+        Raises :class:`headwater.errors.ObjectAlreadyExists` naming the variable when
+        it exists and not ``overwrite``; nothing is written then.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not store variables")
+
+    def read_variable(self, name: str) -> VariableRecord:
+        """The variable, or :class:`headwater.errors.ObjectNotFound` naming it."""
+        raise NotImplementedError(f"{type(self).__name__} does not store variables")
+
+    def read_variables(self) -> list[VariableRecord]:
+        """Every variable, by name."""
+        raise NotImplementedError(f"{type(self).__name__} does not store variables")
+
+    def delete_variable(self, name: str) -> None:
+        """Delete the variable, or :class:`headwater.errors.ObjectNotFound` naming it."""
+        raise NotImplementedError(f"{type(self).__name__} does not store variables")
+
+    # -- artifacts (direct, atomic) ----------------------------------------------
+    def create_artifact(self, record: ArtifactRecord) -> ArtifactRecord:
+        """Insert the artifact. ``record.version`` is ignored: a keyed artifact gets
+        one more than the key's latest version (in the same transaction), an
+        unkeyed one version 1. Returns the stored record."""
+        raise NotImplementedError(f"{type(self).__name__} does not store artifacts")
+
+    def read_artifact(self, artifact_id: str) -> ArtifactRecord:
+        """The artifact with this id, or :class:`headwater.errors.ObjectNotFound`."""
+        raise NotImplementedError(f"{type(self).__name__} does not store artifacts")
+
+    def read_latest_artifact(self, key: str) -> ArtifactRecord:
+        """The highest version of ``key``, or :class:`headwater.errors.ObjectNotFound`."""
+        raise NotImplementedError(f"{type(self).__name__} does not store artifacts")
+
+    def read_artifacts(
+        self, *, key: str | None = None, flow_run_id: str | None = None, limit: int | None = None
+    ) -> list[ArtifactRecord]:
+        """Artifacts matching every filter given, newest first."""
+        raise NotImplementedError(f"{type(self).__name__} does not store artifacts")

@@ -117,3 +117,34 @@ class BlockDocumentRecord:
     data: str
     created: float
     updated: float
+
+
+ArtifactType = Literal["markdown", "table", "link"]
+
+
+@dataclass(slots=True)
+class VariableRecord:
+    """One named variable; ``value`` is any JSON-serialisable value."""
+
+    name: str
+    value: Any
+    tags: list[str] = field(default_factory=list)
+    created: float = 0.0
+    updated: float = 0.0
+
+
+@dataclass(slots=True)
+class ArtifactRecord:
+    """One artifact. Artifacts with the same ``key`` are versions 1, 2, ... of it;
+    an artifact without a key stands alone (version 1)."""
+
+    id: str
+    key: str | None
+    version: int
+    type: ArtifactType
+    data: Any
+    """Markdown text, a table (list of row dicts) or ``{"link": ..., "link_text": ...}``."""
+    description: str | None = None
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    created: float = 0.0

@@ -142,6 +142,29 @@ CREATE TABLE block_documents (
 )
 """
 
+_V3 = """
+CREATE TABLE variables (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    created {real} NOT NULL,
+    updated {real} NOT NULL
+);
+CREATE TABLE artifacts (
+    id TEXT PRIMARY KEY,
+    key TEXT,
+    version INTEGER NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('markdown', 'table', 'link')),
+    data TEXT NOT NULL,
+    description TEXT,
+    flow_run_id TEXT,
+    task_run_id TEXT,
+    created {real} NOT NULL
+);
+CREATE UNIQUE INDEX ux_artifacts_key_version ON artifacts (key, version) WHERE key IS NOT NULL;
+CREATE INDEX ix_artifacts_flow_run_id ON artifacts (flow_run_id, created)
+"""
+
 
 def _split(template: str, **types: str) -> tuple[str, ...]:
     text = template.format(**types)
@@ -165,6 +188,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "block documents (encrypted data, unique per type and name)",
         sqlite=_split(_V2, real="REAL"),
         postgresql=_split(_V2, real="DOUBLE PRECISION"),
+    ),
+    Migration(
+        3,
+        "variables and artifacts (versioned per key)",
+        sqlite=_split(_V3, real="REAL"),
+        postgresql=_split(_V3, real="DOUBLE PRECISION"),
     ),
 )
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from headwater._store import cancellation, crashes, slots
+from headwater._store.artifacts import ArtifactsMixin
 from headwater._store.base import Store
 from headwater._store.blocks import BlockDocumentsMixin
 from headwater._store.database import Database
@@ -47,6 +48,7 @@ from headwater._store.rows import (
     state_from_row,
     task_run_from_row,
 )
+from headwater._store.variables import VariablesMixin
 from headwater._store.writer import Writer
 from headwater.errors import ObjectNotFound, StoreError
 
@@ -65,7 +67,7 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
-class SqlStore(BlockDocumentsMixin, Store):
+class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
     """The :class:`Store` on a SQL database; one per process (see ``get_store``)."""
 
     def __init__(

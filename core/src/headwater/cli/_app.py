@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli import block, concurrency_limit, config, flow_run, server, task_run
+from headwater.cli import (
+    artifact,
+    block,
+    concurrency_limit,
+    config,
+    flow_run,
+    server,
+    task_run,
+    variable,
+)
 
 app = typer.Typer(
     name="headwater",
@@ -21,6 +30,8 @@ app.add_typer(concurrency_limit.app, name="concurrency-limit")
 app.add_typer(config.app, name="config")
 app.add_typer(block.app, name="block")
 app.add_typer(server.app, name="server")
+app.add_typer(variable.app, name="variable")
+app.add_typer(artifact.app, name="artifact")
 
 
 def _version_callback(value: bool) -> None:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from headwater.server._errors import install_error_handlers
-from headwater.server.api import blocks, concurrency_limits, flow_runs, health, task_runs
+from headwater.server.api import (
+    artifacts,
+    blocks,
+    concurrency_limits,
+    flow_runs,
+    health,
+    task_runs,
+    variables,
+)
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -25,12 +33,20 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Headwater",
         version=__version__,
-        description="Read flow runs, task runs, states, logs, concurrency limits and blocks.",
+        description="Read flow runs, task runs, states, logs, concurrency limits, blocks, variables and artifacts.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (health, flow_runs, task_runs, concurrency_limits, blocks):
+    for module in (
+        health,
+        flow_runs,
+        task_runs,
+        concurrency_limits,
+        blocks,
+        variables,
+        artifacts,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "Artifact",
     "BlockDocument",
     "BlockType",
     "ConcurrencyLimit",
@@ -20,6 +21,7 @@ __all__ = [
     "LogLine",
     "StateChange",
     "TaskRun",
+    "Variable",
 ]
 
 
@@ -127,3 +129,25 @@ class BlockDocument(BaseModel):
         "references such as ``env://NAME`` are shown as they are."
     )
     error: str | None = Field(description="Why the document cannot be read, if it cannot.")
+
+
+class Variable(BaseModel):
+    name: str
+    value: Any = Field(description="Any JSON value.")
+    tags: list[str]
+    created: float
+    updated: float
+
+
+class Artifact(BaseModel):
+    id: str
+    key: str | None = Field(description="Artifacts sharing a key are versions of one another.")
+    version: int = Field(description="1 for the first artifact of a key, then one more each time.")
+    type: Literal["markdown", "table", "link"]
+    data: Any = Field(
+        description='Markdown text, a list of row objects, or {"link": ..., "link_text": ...}.'
+    )
+    description: str | None
+    flow_run_id: str | None
+    task_run_id: str | None
+    created: float
