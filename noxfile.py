@@ -130,10 +130,31 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", *SRC_DIRS)
 
 
+def _ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's Chromium for the browser tests when it is missing (never a download
+    from a browser CDN); the tests fail loudly if it is still not there."""
+    if os.path.exists("/usr/bin/chromium"):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.warn("Chromium is missing and cannot be installed here: the UI tests will fail")
+        return
+    session.log("installing Debian's chromium for the UI tests")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"],
+        check=False,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 @nox.session(python=PYTHON)
 def e2e(session: nox.Session) -> None:
-    """Repo-wide tests in tests/: flows composing packages, the packaging contract, reliability."""
+    """Repo-wide tests in tests/: flows composing packages, the UI in Chromium, the packaging
+    contract, reliability."""
     _ensure_postgres(session)
+    _ensure_chromium(session)
     session.install(*(f"{p}[test]" for p in PACKAGES.values()))
     session.run(*_pytest_args(session, ROOT / "tests"))
 

@@ -9,8 +9,10 @@ document is served at ``/api/openapi.json`` and its docs at ``/api/docs``.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from headwater.server._errors import install_error_handlers
+from headwater.server._security import install_security
 from headwater.server.api import (
     artifacts,
     blocks,
@@ -39,6 +41,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_security(app)
     for module in (
         health,
         flow_runs,
@@ -49,4 +52,10 @@ def create_app() -> FastAPI:
         artifacts,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+
+    from headwater.server.ui import STATIC_DIR
+    from headwater.server.ui import router as ui_router
+
+    app.include_router(ui_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
