@@ -15,7 +15,7 @@ from pathlib import Path
 
 from headwater.errors import ConfigurationError
 
-__all__ = ["Settings", "get_settings", "reset_settings", "temporary_settings"]
+__all__ = ["SecretSetting", "Settings", "get_settings", "reset_settings", "temporary_settings"]
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -34,6 +34,37 @@ def _float(name: str, raw: str) -> float:
         raise ConfigurationError(f"{name}={raw!r} is not a number") from None
 
 
+class SecretSetting:
+    """A secret setting (a token): masked in ``repr``/``str``, read with ``get_secret_value()``.
+
+    Plain rather than pydantic's ``SecretStr`` so that reading settings never imports pydantic.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretSetting('********')"
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretSetting) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _secret(raw: str | None) -> SecretSetting | None:
+    return SecretSetting(raw) if raw else None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Headwater's configuration, one field per ``HEADWATER_*`` variable."""
@@ -43,7 +74,7 @@ class Settings:
     database_url: str
     """``HEADWATER_DATABASE_URL``: ``sqlite:///path`` or ``postgresql://...`` (default: SQLite in home)."""
     api_url: str | None
-    """``HEADWATER_API_URL``: report to a Headwater server instead of the database (issue 4)."""
+    """``HEADWATER_API_URL``: talk to a Headwater server (``http://host:4200``) instead of the database."""
     results_persist_by_default: bool
     """``HEADWATER_RESULTS_PERSIST_BY_DEFAULT``: persist every task result unless told otherwise."""
     local_storage_path: Path
@@ -59,6 +90,16 @@ class Settings:
     results_default_storage: str | None = None
     """``HEADWATER_RESULTS_DEFAULT_STORAGE``: default result storage, a saved WritableFileSystem
     block as ``"slug/name"`` (e.g. ``local-file-system/results``) or a folder path."""
+    api_key: SecretSetting | None = None
+    """``HEADWATER_API_KEY``: the token a client (flows, CLI) sends to the server at ``api_url``."""
+    server_admin_token: SecretSetting | None = None
+    """``HEADWATER_SERVER_ADMIN_TOKEN``: with this set, the server needs a token on every route but
+    ``/api/health``; this token may read and write, and read secret values."""
+    server_read_token: SecretSetting | None = None
+    """``HEADWATER_SERVER_READ_TOKEN``: a token that may only read (never secret values)."""
+    server_cors_origins: tuple[str, ...] = ()
+    """``HEADWATER_SERVER_CORS_ORIGINS``: comma-separated origins allowed cross-origin (default: none,
+    same-origin only)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -100,6 +141,14 @@ class Settings:
             crash_after_seconds=crash_after,
             progress=_bool("HEADWATER_PROGRESS", env.get("HEADWATER_PROGRESS", "true")),
             results_default_storage=env.get("HEADWATER_RESULTS_DEFAULT_STORAGE") or None,
+            api_key=_secret(env.get("HEADWATER_API_KEY")),
+            server_admin_token=_secret(env.get("HEADWATER_SERVER_ADMIN_TOKEN")),
+            server_read_token=_secret(env.get("HEADWATER_SERVER_READ_TOKEN")),
+            server_cors_origins=tuple(
+                o.strip().rstrip("/")
+                for o in env.get("HEADWATER_SERVER_CORS_ORIGINS", "").split(",")
+                if o.strip()
+            ),
         )
 
     def as_dict(self, *, hide_secrets: bool = True) -> dict[str, str | None]:
@@ -107,7 +156,10 @@ class Settings:
         out: dict[str, str | None] = {}
         for f in fields(self):
             value = asdict(self)[f.name]
-            out[f.name] = None if value is None else str(value)
+            if isinstance(value, tuple):
+                out[f.name] = ",".join(value) or None
+            else:
+                out[f.name] = None if value is None else str(value)
         if hide_secrets and out["database_url"]:
             out["database_url"] = mask_url_password(out["database_url"])
         return out

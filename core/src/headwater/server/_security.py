@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 
-__all__ = ["csrf_token", "install_security", "require_admin", "require_csrf"]
+__all__ = [
+    "csrf_token",
+    "install_security",
+    "log_secret_read",
+    "request_role",
+    "require_admin",
+    "require_csrf",
+]
 
 
 def install_security(app: FastAPI) -> None:
@@ -28,3 +35,13 @@ async def require_csrf(request: Request) -> None:
 def csrf_token(request: Request) -> str:
     """The CSRF token to embed in this request's forms."""
     return ""
+
+
+def request_role(request: Request) -> str:
+    """``"admin"`` or ``"read"``: what this request's token may do (``"admin"`` when auth is off)."""
+    return "admin"
+
+
+def log_secret_read(request: Request, what: str) -> None:
+    """Record, on the ``headwater.server.audit`` logger, that ``request`` read secret values of
+    ``what`` (a block address such as ``"aws-credentials/prod"``). Never logs a value."""
