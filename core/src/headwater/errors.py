@@ -17,6 +17,7 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
     ├── ObjectAlreadyExists (ValueError)      the store already has an object by that name
     ├── StoreError                            the store could not read or write
     │   └── SchemaVersionError                the database is newer than this Headwater
+    ├── AuthorizationError (PermissionError)  the server refused the token or its role
     ├── InvalidStateTransition (ValueError)   a run cannot go to that state (cancel a finished run)
     └── CancelledRun                          a run was cancelled
 """
@@ -24,6 +25,7 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
 from __future__ import annotations
 
 __all__ = [
+    "AuthorizationError",
     "CancelledRun",
     "ConfigurationError",
     "HeadwaterError",
@@ -83,6 +85,10 @@ class StoreError(HeadwaterError):
 
 class SchemaVersionError(StoreError):
     """The database schema is newer than this version of Headwater understands."""
+
+
+class AuthorizationError(HeadwaterError, PermissionError):
+    """The server refused the request: no token, a wrong token, or a role that may not do this."""
 
 
 class InvalidStateTransition(HeadwaterError, ValueError):
