@@ -28,6 +28,17 @@ TRANSIENT_DEADLINE_SECONDS = 600.0
 """How long a write keeps retrying a locked database before it gives up."""
 
 
+def _without_nul(params: Sequence[Any]) -> Sequence[Any]:
+    """``params`` with NUL characters in strings replaced by U+FFFD.
+
+    PostgreSQL refuses NUL in text; a task that prints binary data must not make the
+    whole batch of records around it fail. SQLite stores them as they are.
+    """
+    if not any(type(v) is str and "\x00" in v for v in params):
+        return params
+    return [v.replace("\x00", "\ufffd") if type(v) is str else v for v in params]
+
+
 class Database:
     """A connection that one thread at a time may use (guarded by ``lock``)."""
 
@@ -40,14 +51,19 @@ class Database:
             self.conn.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         self.lock = threading.RLock()
         self._sql = dialect.sql
+        self._strip_nul = dialect.name == "postgresql"
 
     # -- statements (call inside ``lock``) ---------------------------------------
     def execute(self, query: str, params: Sequence[Any] = ()) -> Any:
+        if self._strip_nul:
+            params = _without_nul(params)
         return self.conn.execute(self._sql(query), params)
 
     def executemany(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        if self._strip_nul:
+            rows = [_without_nul(row) for row in rows]
         cur = self.conn.cursor()
         try:
             cur.executemany(self._sql(query), rows)

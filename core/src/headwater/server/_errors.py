@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from headwater.errors import ObjectNotFound
 
-__all__ = ["ApiError", "install_error_handlers", "not_found"]
+__all__ = ["ApiError", "install_error_handlers", "not_found", "reject_nul_characters"]
 
 
 class ApiError(Exception):
@@ -54,6 +54,23 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
 async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+
+
+async def reject_nul_characters(request: Request) -> None:
+    """A 422 naming the parameter when a path or query value holds a NUL character.
+
+    No id, name or filter legitimately contains one, and PostgreSQL refuses them in text.
+    """
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise ApiError(
+                422, f"invalid request: query parameter {name!r} contains a NUL character"
+            )
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ApiError(
+                422, f"invalid request: path parameter {name!r} contains a NUL character"
+            )
 
 
 def install_error_handlers(app: FastAPI) -> None:

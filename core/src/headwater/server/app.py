@@ -8,10 +8,11 @@ document is served at ``/api/openapi.json`` and its docs at ``/api/docs``.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from headwater.server._errors import install_error_handlers
+from headwater.server._errors import install_error_handlers, reject_nul_characters
+from headwater.server._openapi import install_openapi
 from headwater.server._security import install_security
 from headwater.server.api import (
     artifacts,
@@ -51,11 +52,14 @@ def create_app() -> FastAPI:
         variables,
         artifacts,
     ):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(
+            module.router, prefix=API_PREFIX, dependencies=[Depends(reject_nul_characters)]
+        )
 
     from headwater.server.ui import STATIC_DIR
     from headwater.server.ui import router as ui_router
 
-    app.include_router(ui_router)
+    app.include_router(ui_router, dependencies=[Depends(reject_nul_characters)])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_openapi(app)
     return app
