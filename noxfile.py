@@ -176,7 +176,9 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks: Headwater, Prefect 3, raw Python and concurrent.futures side by side.
+    """Benchmarks: Headwater, Prefect 3, raw Python and concurrent.futures side by side,
+    then ingest over HTTP into a server on SQLite (``benchmarks/ingest.py``, also
+    runnable alone).
 
     Prefect goes into its own virtual environment so it never meets Headwater's
     dependencies. Pass ``-- --quick`` for a short run, ``-- --write`` to update
@@ -207,13 +209,19 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Run the demo flow on the embedded default store, then show what was recorded."""
+    """Run the demo flows on the embedded default store, show what was recorded, then serve the
+    UI over it at http://127.0.0.1:4200 until Ctrl-C (``-- --no-serve`` to skip that)."""
     session.install(str(ROOT / "core"))
     home = Path(os.environ.get("HEADWATER_HOME", ROOT / ".nox" / "demo-home"))
     env = {"HEADWATER_HOME": str(home)}
     session.run("python", str(ROOT / "docs" / "examples" / "demo.py"), env=env)
     session.run("headwater", "flow-run", "ls", "--limit", "5", env=env)
     session.run("headwater", "block", "ls", env=env)
+    if "--no-serve" in session.posargs:
+        return
+    port = os.environ.get("HEADWATER_DEMO_PORT", "4200")
+    session.log(f"the UI: open http://127.0.0.1:{port} (Ctrl-C to stop)")
+    session.run("headwater", "server", "start", "--port", port, env=env)
 
 
 nox.options.sessions = [

@@ -2,8 +2,9 @@
 
 Every workload runs in a fresh process with its own empty home folder, one
 library after the other in the same run, so the ratios compare like with like
-on a shared, noisy machine. ``--write`` records the table in docs/pages/benchmarks.md
-with the date and the machine.
+on a shared, noisy machine. A second table measures ingest over HTTP (see
+``benchmarks/ingest.py``). ``--write`` records both tables in
+docs/pages/benchmarks.md with the date and the machine.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import ingest
 from rich.console import Console
 from rich.table import Table
 
@@ -92,6 +94,18 @@ NOTES = [
     "- The floor columns run the same no-op function: *raw Python* calls it in a loop,",
     "  *concurrent.futures* submits it to a `ThreadPoolExecutor` (the `map` rows use",
     "  `executor.map`; the `direct` rows also submit, since a pool has no direct call).",
+]
+
+
+INGEST_NOTES = [
+    "## Ingest over HTTP",
+    "",
+    "`benchmarks/ingest.py` starts `headwater server start` on SQLite, points a client at",
+    "it with `HEADWATER_API_URL` and pushes N task runs with three state changes each",
+    "(Pending, Running, Completed) through the HTTP store, then flushes: the time runs",
+    "until every batch is acknowledged, i.e. durable on the server. It then counts the",
+    "states in the server's database file; *dropped* must be 0 (the script fails",
+    f"otherwise). The target is at least {ingest.TARGET_PER_SECOND} state changes per second.",
 ]
 
 
@@ -193,6 +207,7 @@ def main() -> None:
     for row in rows:
         table.add_row(*row)
     Console().print(table)
+    ingested = ingest.run([2_000] if args.quick else [1_000, 10_000, 50_000])
     print(f"machine: {machine()}")
 
     if args.write:
@@ -207,6 +222,12 @@ def main() -> None:
             "| " + " | ".join(headers) + " |",
             "|" + "---|" * len(headers),
             *("| " + " | ".join(row) + " |" for row in rows),
+            "",
+            *INGEST_NOTES,
+            "",
+            "| " + " | ".join(ingest.HEADERS) + " |",
+            "|" + "---|" * len(ingest.HEADERS),
+            *("| " + " | ".join(row) + " |" for row in ingest.rows(ingested)),
             "",
         ]
         (HERE.parent / "docs" / "pages" / "benchmarks.md").write_text("\n".join(lines))

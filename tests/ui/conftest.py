@@ -188,3 +188,33 @@ def page(browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
+
+
+UI_ADMIN_TOKEN = "hw-ui-admin-5d1f8b3a9c7e2046b1d3f5a7c9e0b2d4"
+UI_READ_TOKEN = "hw-ui-read-8a0c2e4f6b1d3a5c7e9f0b2d4a6c8e1f"
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def auth_ui_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[UiServer]:
+    """Like ``ui_server``, with authentication on: the admin token is ``UI_ADMIN_TOKEN``
+    and the read-only one ``UI_READ_TOKEN`` (both also in ``.env``)."""
+    home = tmp_path_factory.mktemp("hw-ui-auth")
+    schema = None
+    extra = {
+        "HEADWATER_SERVER_ADMIN_TOKEN": UI_ADMIN_TOKEN,
+        "HEADWATER_SERVER_READ_TOKEN": UI_READ_TOKEN,
+    }
+    if request.param == "postgres":
+        schema, url = _pg_schema_url()
+        extra["HEADWATER_DATABASE_URL"] = url
+    server = start_ui_server(home, **extra)
+    try:
+        yield server
+    finally:
+        stop_ui_server(server)
+        if schema is not None:
+            _drop_schema(schema)

@@ -19,6 +19,7 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
     │   └── SchemaVersionError                the database is newer than this Headwater
     ├── AuthorizationError (PermissionError)  the server refused the token or its role
     ├── InvalidStateTransition (ValueError)   a run cannot go to that state (cancel a finished run)
+    ├── InvalidRequest (ValueError)           the server rejected a request's values (HTTP 422)
     └── CancelledRun                          a run was cancelled
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "CancelledRun",
     "ConfigurationError",
     "HeadwaterError",
+    "InvalidRequest",
     "InvalidStateTransition",
     "MissingContextError",
     "MissingResult",
@@ -93,6 +95,10 @@ class AuthorizationError(HeadwaterError, PermissionError):
 
 class InvalidStateTransition(HeadwaterError, ValueError):
     """A run cannot move to the requested state, e.g. cancelling a run that already finished."""
+
+
+class InvalidRequest(HeadwaterError, ValueError):
+    """The server rejected a request's values (HTTP 422); the message quotes its ``detail``."""
 
 
 class CancelledRun(HeadwaterError):

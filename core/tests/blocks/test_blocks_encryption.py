@@ -95,15 +95,29 @@ def test_invalid_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _tamper(slug: str, name: str, data: str) -> None:
+    """Replace the document's JSON text through the store (which encrypts it)."""
     store = get_store()
     record = store.read_block_document(slug, name)
     record.data = data
     store.save_block_document(record, overwrite=True)
 
 
+def _tamper_at_rest(slug: str, name: str, token: str) -> None:
+    """Replace the encrypted column itself, as damage or another key would leave it."""
+    from headwater._store.database import Database
+
+    def update(tx: Database) -> None:
+        tx.execute(
+            "UPDATE block_documents SET data = ? WHERE block_type_slug = ? AND name = ?",
+            (token, slug, name),
+        )
+
+    get_store()._db.write(update)  # type: ignore[attr-defined]
+
+
 def test_undecryptable_document(store_url: str) -> None:
     Secret(value="abcdef").save("tampered")
-    _tamper("secret", "tampered", "gAAAAABnot-a-real-token")
+    _tamper_at_rest("secret", "tampered", "gAAAAABnot-a-real-token")
     with pytest.raises(BlockDocumentError, match="'secret/tampered' cannot be decrypted"):
         Secret.load("tampered")
 
@@ -112,24 +126,22 @@ def test_invalid_json_after_decryption(store_url: str) -> None:
     from headwater.blocks.encryption import encrypt
 
     Secret(value="abcdef").save("badjson")
-    _tamper("secret", "badjson", encrypt(b"{not json"))
+    _tamper_at_rest("secret", "badjson", encrypt(b"{not json"))
     with pytest.raises(
         BlockDocumentError, match="'secret/badjson' is corrupted: its data is not valid JSON"
     ):
         Secret.load("badjson")
-    _tamper("secret", "badjson", encrypt(b"[1, 2]"))
+    _tamper("secret", "badjson", "[1, 2]")
     with pytest.raises(BlockDocumentError, match="not a JSON object"):
         Secret.load("badjson")
 
 
 def test_document_that_no_longer_fits_the_class(store_url: str) -> None:
-    from headwater.blocks.encryption import encrypt
-
     EncryptionTestBlock(host="h", password="pw-secret-99").save("drifted")
     _tamper(
         "encryption-test-block",
         "drifted",
-        encrypt(b'{"host": 5, "password": "pw-secret-99", "extra": 1}'),
+        '{"host": 5, "password": "pw-secret-99", "extra": 1}',
     )
     with pytest.raises(BlockDocumentError) as info:
         EncryptionTestBlock.load("drifted")

@@ -85,9 +85,16 @@ def test_a_version_1_database_gains_the_block_table(headwater_home: object) -> N
     store = get_store()
     db = store._db  # type: ignore[attr-defined]
     assert LATEST_VERSION >= 2
-    # Roll the database back to version 1: drop every table later migrations add.
-    for table in ("block_documents", "variables", "artifacts"):
-        db.write(lambda tx, table=table: tx.execute(f"DROP TABLE {table}"))
+    # Roll the database back to version 1: undo everything later migrations add.
+    for statement in (
+        "DROP TABLE block_documents",
+        "DROP TABLE variables",
+        "DROP TABLE artifacts",
+        "DROP INDEX ux_states_transition_id",
+        "DROP INDEX ix_flow_runs_start",
+        "ALTER TABLE states DROP COLUMN transition_id",
+    ):
+        db.write(lambda tx, statement=statement: tx.execute(statement))
     db.write(lambda tx: tx.execute("DELETE FROM schema_migrations WHERE version >= 2"))
     reset_store()
 

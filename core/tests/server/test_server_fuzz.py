@@ -76,4 +76,10 @@ def seeded(store_url: str) -> str:
 def test_api_never_fails_and_matches_its_document(case: Any, seeded: str) -> None:
     response = case.call()
     case.validate_response(response, checks=CHECKS)
-    assert "s3cret-value" not in response.text
+    if not _asks_for_secrets(case):  # the admin's explicit, audited read (auth is off here)
+        assert "s3cret-value" not in response.text
+
+
+def _asks_for_secrets(case: Any) -> bool:
+    value = str((case.query or {}).get("include_secrets", "")).lower()
+    return value in {"true", "1", "yes", "on", "t", "y"}

@@ -1,5 +1,6 @@
-"""SqlStore's fast path for task runs (begin_task_run / end_task_run) writes the
-same rows as create_task_run + set_state, in every batch arrangement."""
+"""The stores' fast path for task runs (begin_task_run / end_task_run) writes the
+same rows as create_task_run + set_state, in every batch arrangement (the HTTP
+store sends the same ops to the server, which applies them the same way)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Any
 from store_factories import flow_run, new_id, state, tick
 
 from headwater._store import get_store
+from headwater._store.http import HttpStore
 from headwater._store.sql import SqlStore
 
 
-def _begin(store: SqlStore, fr_id: str, *, running: bool = True, **kw: Any) -> tuple[str, float]:
+def _begin(
+    store: SqlStore | HttpStore, fr_id: str, *, running: bool = True, **kw: Any
+) -> tuple[str, float]:
     run_id = new_id()
     created = tick()
     start = tick() if running else None
@@ -33,7 +37,11 @@ def _begin(store: SqlStore, fr_id: str, *, running: bool = True, **kw: Any) -> t
 
 
 def _end(
-    store: SqlStore, run_id: str, type_: str = "COMPLETED", name: str = "Completed", **kw: Any
+    store: SqlStore | HttpStore,
+    run_id: str,
+    type_: str = "COMPLETED",
+    name: str = "Completed",
+    **kw: Any,
 ) -> float:
     ts = tick()
     store.end_task_run(
@@ -50,9 +58,9 @@ def _end(
     return ts
 
 
-def _store_with_flow_run() -> tuple[SqlStore, str]:
+def _store_with_flow_run() -> tuple[SqlStore | HttpStore, str]:
     store = get_store()
-    assert isinstance(store, SqlStore)
+    assert isinstance(store, SqlStore | HttpStore)
     fr = flow_run()
     store.create_flow_run(fr)
     return store, fr.id

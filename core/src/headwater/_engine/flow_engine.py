@@ -88,17 +88,29 @@ def _unwrap(state: State) -> Any:
 
 
 class RetryOf:
-    """Instructions to re-run an existing flow run (``flow-run retry``)."""
+    """Instructions to re-run an existing flow run (``flow-run retry``).
 
-    __slots__ = ("flow_run_id", "name", "parameters", "run_count")
+    ``claimed_start`` is the time of the Running state the retry already had
+    accepted by the store's rules; the engine then records no Running state of
+    its own for the first attempt.
+    """
+
+    __slots__ = ("claimed_start", "flow_run_id", "name", "parameters", "run_count")
 
     def __init__(
-        self, flow_run_id: str, name: str, parameters: dict[str, Any], run_count: int
+        self,
+        flow_run_id: str,
+        name: str,
+        parameters: dict[str, Any],
+        run_count: int,
+        *,
+        claimed_start: float | None = None,
     ) -> None:
         self.flow_run_id = flow_run_id
         self.name = name
         self.parameters = parameters
         self.run_count = run_count
+        self.claimed_start = claimed_start
 
 
 class _FlowRun:
@@ -270,8 +282,12 @@ class _FlowRun:
         self.run_count += 1
         self.attempts += 1
         if self.start_time is None:
-            self.start_time = time.time()
-            self.set_state(Running(timestamp=self.start_time), start=True, count=True)
+            claimed = self.retry_of.claimed_start if self.retry_of is not None else None
+            if claimed is not None:
+                self.start_time = claimed  # already Running: the retry claimed it
+            else:
+                self.start_time = time.time()
+                self.set_state(Running(timestamp=self.start_time), start=True, count=True)
         else:
             self.set_state(Retrying(), count=True)
         assert self.ctx is not None

@@ -1,7 +1,14 @@
 """Retrying a finished flow run under the same id (what ``headwater flow-run retry`` calls).
 
 The flow is imported again from the run's entrypoint and run with the stored
-parameters; the run keeps its id and its ``run_count`` goes up by one. Its
+parameters; the run keeps its id and its ``run_count`` goes up by one.
+
+The retry goes through the store's orchestration rules like any other client
+(:mod:`headwater._store.orchestration`): it proposes a SCHEDULED
+``AwaitingRetry`` state (a final run accepts only that) and then claims the run
+by proposing RUNNING. When the claim is rejected, because another retry or a
+worker started the run first, nothing runs and :class:`RetryRefused` gives the
+store's reason. Its
 task runs get the same ``task_key``/``dynamic_key`` as before, and the
 default cache policy includes the flow run id, so tasks whose results were
 persisted are read back instead of run again.
@@ -9,10 +16,15 @@ persisted are read back instead of run again.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from headwater.errors import HeadwaterError
 from headwater.states import State
+
+if TYPE_CHECKING:
+    from headwater._store import FlowRunRecord, Store
 
 __all__ = ["RetryRefused", "retry_flow_run"]
 
@@ -28,7 +40,9 @@ def retry_flow_run(flow_run_id: str) -> State:
 
     Raises :class:`~headwater.errors.ObjectNotFound` for an unknown id and
     :class:`RetryRefused` when the run is not Failed/Crashed/Cancelled, its
-    parameters were not JSON-storable, or its flow cannot be imported.
+    parameters were not JSON-storable, its flow cannot be imported, or the
+    store's rules refuse to let this process claim it (another process claimed
+    it first).
     """
     from headwater._engine.asyncutils import run_coro_sync
     from headwater._engine.entrypoint import load_entrypoint
@@ -38,7 +52,8 @@ def retry_flow_run(flow_run_id: str) -> State:
     from headwater.errors import ConfigurationError
     from headwater.flows import Flow
 
-    record = get_store().read_flow_run(flow_run_id)
+    store = get_store()
+    record = store.read_flow_run(flow_run_id)
     if record.state_type not in _RETRYABLE:
         raise RetryRefused(
             f"flow run {record.id} ({record.name!r}) is {record.state_name}; "
@@ -62,7 +77,47 @@ def retry_flow_run(flow_run_id: str) -> State:
         raise RetryRefused(
             f"entrypoint {record.entrypoint!r} of flow run {record.id} is not a @flow"
         )
-    retry_of = RetryOf(record.id, record.name, dict(record.parameters), record.run_count)
+    claimed_start = _claim(store, record)
+    retry_of = RetryOf(
+        record.id,
+        record.name,
+        dict(record.parameters),
+        record.run_count,
+        claimed_start=claimed_start,
+    )
     if target.isasync:
         return run_coro_sync(run_flow_async(target, (), {}, retry_of=retry_of))
     return run_flow_sync(target, (), {}, retry_of=retry_of)
+
+
+def _claim(store: Store, record: FlowRunRecord) -> float:
+    """Move the run to AwaitingRetry and claim it Running through the store's rules;
+    the time of the accepted Running state. RetryRefused with the store's reason if
+    either proposal is rejected."""
+    from headwater._store.records import StateRecord
+
+    label = f"flow run {record.id} ({record.name!r})"
+    for type_, name, message in (
+        ("SCHEDULED", "AwaitingRetry", "Retry requested with `headwater flow-run retry`"),
+        ("RUNNING", "Running", None),
+    ):
+        state = StateRecord(
+            id=uuid.uuid4().hex,
+            run_id=record.id,
+            run_kind="flow",
+            type=type_,
+            name=name,
+            timestamp=time.time(),
+            message=message,
+        )
+        result = store.propose_flow_run_state(
+            record.id, state, transition_id=f"retry-{uuid.uuid4().hex}"
+        )
+        if result.status != "ACCEPT":
+            raise RetryRefused(f"{label} cannot be retried: {result.reason}")
+    # The claim left the run without a process; say it is this one (the embedded
+    # store can; over HTTP the run's heartbeats tell the server it is alive).
+    claim_process = getattr(store, "claim_flow_run_process", None)
+    if callable(claim_process):
+        claim_process(record.id)
+    return state.timestamp

@@ -16,11 +16,14 @@ from headwater._store.records import (
     ArtifactRecord,
     BlockDocumentRecord,
     ConcurrencyLimitRecord,
+    FlowRecord,
     FlowRunRecord,
     LogRecord,
     RunKind,
+    RunSort,
     StateRecord,
     TaskRunRecord,
+    TransitionResult,
     VariableRecord,
 )
 
@@ -94,14 +97,38 @@ class Store(ABC):
         parent_flow_run_id: str | None = None,
         limit: int | None = 100,
         offset: int = 0,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        sort: RunSort = "created_desc",
     ) -> list[FlowRunRecord]:
-        """Flow runs, newest first. ``tags`` means all of these tags.
+        """Flow runs matching every filter given, newest first unless ``sort`` says otherwise.
 
+        ``state_types`` and ``state_names`` each mean any of these, and both must
+        match when both are given; ``tags`` means all of these tags.
+        ``start_after``/``start_before`` bound (inclusively, POSIX seconds) the run's
+        start time, or its creation time while it has not started;
+        ``created_after``/``created_before`` bound its creation time. ``sort`` is one
+        of :data:`headwater._store.records.RUN_SORTS`; ties keep creation order.
         Running runs whose process is gone are marked Crashed first.
         """
 
     @abstractmethod
-    def count_flow_runs(self) -> int: ...
+    def count_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        parent_flow_run_id: str | None = None,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+    ) -> int:
+        """How many flow runs :meth:`read_flow_runs` would return with these filters and no limit."""
 
     @abstractmethod
     def read_task_runs(
@@ -111,14 +138,36 @@ class Store(ABC):
         state_types: Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        sort: RunSort = "created_asc",
     ) -> list[TaskRunRecord]:
-        """Task runs in creation order."""
+        """Task runs matching every filter given, in creation order unless ``sort`` says otherwise.
+
+        The filters mean what they mean for :meth:`read_flow_runs` (``tags``: all of these).
+        """
 
     @abstractmethod
     def read_task_run(self, task_run_id: str) -> TaskRunRecord: ...
 
     @abstractmethod
-    def count_task_runs(self, *, flow_run_id: str | None = None) -> int: ...
+    def count_task_runs(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+    ) -> int:
+        """How many task runs :meth:`read_task_runs` would return with these filters and no limit."""
 
     @abstractmethod
     def read_states(self, run_id: str) -> list[StateRecord]:
@@ -169,6 +218,39 @@ class Store(ABC):
         it neither waits for this process's buffered writes nor marks crashes.
         Raises :class:`headwater.errors.ObjectNotFound` when the run is not stored (yet).
         """
+
+    # -- orchestration rules (direct; they decide behaviour) ----------------------
+    # Concrete with a NotImplementedError default, like the block documents below.
+    def propose_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateRecord,
+        *,
+        transition_id: str | None = None,
+        force: bool = False,
+    ) -> TransitionResult:
+        """Propose ``state`` for the flow run ``flow_run_id`` (full id); ACCEPT or REJECT.
+
+        *Direct* and atomic: the rules of :mod:`headwater._store.orchestration` are
+        checked and an accepted state written in one transaction, after this
+        process's earlier buffered writes. A ``transition_id`` already accepted for
+        the run returns the first outcome with ``duplicate=True`` and writes nothing.
+        A final run only accepts a SCHEDULED state (a retry); RUNNING is accepted
+        only from SCHEDULED, PENDING or PAUSED, so of several clients racing to
+        start a run exactly one is accepted. ``force`` skips the rules (not the
+        replay check). An unknown run raises :class:`headwater.errors.ObjectNotFound`;
+        an unknown state type :class:`headwater.errors.ConfigurationError`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not propose flow run states")
+
+    # -- flows (direct reads) ------------------------------------------------------
+    def read_flows(self) -> list[FlowRecord]:
+        """Every flow that has recorded a run, by name."""
+        raise NotImplementedError(f"{type(self).__name__} does not read flows")
+
+    def read_flow(self, name: str) -> FlowRecord:
+        """The flow called ``name``, or :class:`headwater.errors.ObjectNotFound` naming it."""
+        raise NotImplementedError(f"{type(self).__name__} does not read flows")
 
     # -- concurrency limits (direct; they decide behaviour) --------------------
     @abstractmethod

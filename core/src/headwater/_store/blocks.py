@@ -1,8 +1,14 @@
 """Block documents in the SQL store, as a mixin of :class:`SqlStore`.
 
 Every method is a direct read or one write transaction: a document is either
-saved whole or not at all. The ``data`` column holds what the block layer
-gives it (encrypted JSON); the store never interprets it.
+saved whole or not at all. Records carry the document's plain JSON text; the
+``data`` column holds it encrypted (Fernet, the key from
+``HEADWATER_ENCRYPTION_KEY`` or the 0600 key file under ``HEADWATER_HOME``,
+never from this database), exactly as the block layer wrote it before the
+store took this over, so older databases read the same. The store never
+interprets the JSON. A row that cannot be decrypted is read with ``error`` set
+(see :class:`BlockDocumentRecord`); a bad or unreadable key raises
+:class:`~headwater.errors.ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -20,16 +26,34 @@ __all__ = ["BlockDocumentsMixin"]
 _COLUMNS = "id, block_type_slug, name, schema_version, data, created, updated"
 
 
+def _encrypt(text: str) -> str:
+    from headwater.blocks.encryption import encrypt_document
+
+    return encrypt_document(text)
+
+
 def _record(row: Any) -> BlockDocumentRecord:
-    return BlockDocumentRecord(
+    """The record of ``row`` with its data decrypted (or ``error`` saying why it cannot be)."""
+    from headwater.blocks.encryption import (
+        DecryptionError,
+        decrypt_document,
+        undecryptable_message,
+    )
+
+    record = BlockDocumentRecord(
         id=str(row[0]),
         block_type_slug=str(row[1]),
         name=str(row[2]),
         schema_version=int(row[3]),
-        data=str(row[4]),
+        data="",
         created=float(row[5]),
         updated=float(row[6]),
     )
+    try:
+        record.data = decrypt_document(str(row[4]))
+    except DecryptionError:
+        record.error = undecryptable_message(f"{record.block_type_slug}/{record.name}")
+    return record
 
 
 class BlockDocumentsMixin:
@@ -46,10 +70,12 @@ class BlockDocumentsMixin:
         self._check_open()
         label = f"{record.block_type_slug}/{record.name}"
         lock = self._db.dialect.for_update
+        stored = _encrypt(record.data)  # before the transaction: a key problem writes nothing
 
         def save(tx: Database) -> BlockDocumentRecord:
             row = tx.execute(
-                f"SELECT {_COLUMNS} FROM block_documents WHERE block_type_slug = ? AND name = ?{lock}",
+                f"SELECT id, created FROM block_documents "
+                f"WHERE block_type_slug = ? AND name = ?{lock}",
                 (record.block_type_slug, record.name),
             ).fetchone()
             if row is None:
@@ -60,7 +86,7 @@ class BlockDocumentsMixin:
                         record.block_type_slug,
                         record.name,
                         record.schema_version,
-                        record.data,
+                        stored,
                         record.created,
                         record.updated,
                     ),
@@ -79,15 +105,20 @@ class BlockDocumentsMixin:
                     f"a block document named {label!r} already exists; "
                     "pass overwrite=True to replace it"
                 )
-            existing = _record(row)
+            existing_id = str(row[0])
             tx.execute(
                 "UPDATE block_documents SET schema_version = ?, data = ?, updated = ? WHERE id = ?",
-                (record.schema_version, record.data, record.updated, existing.id),
+                (record.schema_version, stored, record.updated, existing_id),
             )
-            existing.schema_version = record.schema_version
-            existing.data = record.data
-            existing.updated = record.updated
-            return existing
+            return BlockDocumentRecord(
+                existing_id,
+                record.block_type_slug,
+                record.name,
+                record.schema_version,
+                record.data,
+                float(row[1]),
+                record.updated,
+            )
 
         try:
             return self._db.write(save)

@@ -9,6 +9,7 @@ wants. psycopg is imported only when a ``postgresql://`` URL is opened, so
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any, Protocol
@@ -72,6 +73,11 @@ class Dialect:
 
     def lock_migrations(self, conn: DBConnection) -> None:
         """Serialise schema migrations across processes (inside the open transaction)."""
+
+    def json_list_has(self, column: str, value: str) -> tuple[str, Any]:
+        """A condition true when the JSON list of strings in ``column`` holds ``value``,
+        with its one ``?`` parameter."""
+        return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)", value
 
     def describe(self, exc: BaseException) -> str:
         """A one-line description of a driver error, with the URL's password masked."""
@@ -196,6 +202,9 @@ class PostgresDialect(Dialect):
 
     def is_integrity_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._psycopg().IntegrityError)
+
+    def json_list_has(self, column: str, value: str) -> tuple[str, Any]:
+        return f"({column})::jsonb @> ?::jsonb", json.dumps([value])
 
     def lock_migrations(self, conn: DBConnection) -> None:
         # One lock per schema, so stores in different search_path schemas don't wait on each other.

@@ -12,6 +12,21 @@ from typing import Any, Literal
 
 RunKind = Literal["flow", "task"]
 
+RunSort = Literal["created_desc", "created_asc", "start_time_desc", "start_time_asc", "name_asc"]
+"""How a list of flow or task runs is ordered. ``start_time`` means the run's start
+time, or its creation time while it has not started (the same time the
+``start_after``/``start_before`` filters compare)."""
+
+RUN_SORTS: tuple[RunSort, ...] = (
+    "created_desc",
+    "created_asc",
+    "start_time_desc",
+    "start_time_asc",
+    "name_asc",
+)
+
+TransitionStatus = Literal["ACCEPT", "REJECT"]
+
 
 @dataclass(slots=True)
 class FlowRecord:
@@ -106,8 +121,12 @@ class ConcurrencyLimitRecord:
 class BlockDocumentRecord:
     """One saved block document.
 
-    ``data`` is opaque to the store: the block layer encrypts the document's
-    JSON before saving it, so the store never sees a secret in plain text.
+    ``data`` is the document's JSON text in plain form (secrets as stored:
+    literal values or references). The embedded store encrypts it at rest
+    (Fernet, :mod:`headwater.blocks.encryption`) and decrypts it on read; the
+    HTTP store carries it over the API (reads need the admin role). A document
+    that cannot be decrypted is read with ``data`` empty and ``error`` saying
+    why, so one bad document never hides the others from a listing.
     """
 
     id: str
@@ -117,6 +136,8 @@ class BlockDocumentRecord:
     data: str
     created: float
     updated: float
+    error: str | None = None
+    """Why ``data`` could not be read (saved with another encryption key), else ``None``."""
 
 
 ArtifactType = Literal["markdown", "table", "link"]
@@ -148,3 +169,20 @@ class ArtifactRecord:
     flow_run_id: str | None = None
     task_run_id: str | None = None
     created: float = 0.0
+
+
+@dataclass(slots=True)
+class TransitionResult:
+    """What the store decided about a proposed flow-run state
+    (:meth:`headwater._store.base.Store.propose_flow_run_state`)."""
+
+    status: TransitionStatus
+    state_type: str
+    """The run's state type after the call (for a replay: the state the first call accepted)."""
+    state_name: str
+    state_id: str | None
+    """The accepted state's id; on REJECT the run's current state's id (``None`` if it has none)."""
+    reason: str | None = None
+    """Why the proposal was rejected, naming the run and both states; ``None`` on ACCEPT."""
+    duplicate: bool = False
+    """True when the transition id had already been accepted: nothing was written this time."""

@@ -165,6 +165,17 @@ CREATE UNIQUE INDEX ux_artifacts_key_version ON artifacts (key, version) WHERE k
 CREATE INDEX ix_artifacts_flow_run_id ON artifacts (flow_run_id, created)
 """
 
+# A state proposal's transition id is remembered with the state it wrote, so a
+# replay finds it; the partial unique index costs nothing for the engine's
+# buffered states (they carry none). Flow runs are listed by time range on their
+# start time, or their creation time while they have not started.
+_V4 = """
+ALTER TABLE states ADD COLUMN transition_id TEXT;
+CREATE UNIQUE INDEX ux_states_transition_id ON states (run_id, transition_id)
+    WHERE transition_id IS NOT NULL;
+CREATE INDEX ix_flow_runs_start ON flow_runs ((COALESCE(start_time, created)))
+"""
+
 
 def _split(template: str, **types: str) -> tuple[str, ...]:
     text = template.format(**types)
@@ -194,6 +205,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "variables and artifacts (versioned per key)",
         sqlite=_split(_V3, real="REAL"),
         postgresql=_split(_V3, real="DOUBLE PRECISION"),
+    ),
+    Migration(
+        4,
+        "state transition ids (unique per run) and the flow-run start-time index",
+        sqlite=_split(_V4),
+        postgresql=_split(_V4),
     ),
 )
 

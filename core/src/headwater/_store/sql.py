@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from headwater._store import cancellation, crashes, slots
+from headwater._store import cancellation, crashes, orchestration, slots
 from headwater._store.artifacts import ArtifactsMixin
 from headwater._store.base import Store
 from headwater._store.blocks import BlockDocumentsMixin
@@ -31,12 +31,16 @@ from headwater._store.ops import (
     TASK_RUN,
 )
 from headwater._store.records import (
+    RUN_SORTS,
     ConcurrencyLimitRecord,
+    FlowRecord,
     FlowRunRecord,
     LogRecord,
     RunKind,
+    RunSort,
     StateRecord,
     TaskRunRecord,
+    TransitionResult,
 )
 from headwater._store.rows import (
     FLOW_RUN_COLUMNS,
@@ -50,7 +54,7 @@ from headwater._store.rows import (
 )
 from headwater._store.variables import VariablesMixin
 from headwater._store.writer import Writer
-from headwater.errors import ObjectNotFound, StoreError
+from headwater.errors import ConfigurationError, ObjectNotFound, StoreError
 
 __all__ = ["MIN_ID_PREFIX", "SqlStore"]
 
@@ -63,8 +67,59 @@ CRASH_CHECK_INTERVAL = 2.0
 _NO_LIMIT = 2**62
 
 
+_EFFECTIVE_START = "COALESCE(start_time, created)"
+"""A run's start time, or its creation time while it has not started (indexed for flow runs)."""
+
+
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
+
+
+def _order_clauses(row_order: str) -> dict[str, str]:
+    """``ORDER BY`` per :data:`RUN_SORTS` value; insertion order breaks ties."""
+    return {
+        "created_desc": f"ORDER BY created DESC, {row_order} DESC",
+        "created_asc": f"ORDER BY created, {row_order}",
+        "start_time_desc": f"ORDER BY {_EFFECTIVE_START} DESC, {row_order} DESC",
+        "start_time_asc": f"ORDER BY {_EFFECTIVE_START}, {row_order}",
+        "name_asc": f"ORDER BY name, created, {row_order}",
+    }
+
+
+def _time_value(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(f"`{name}` must be POSIX seconds (a number), got {value!r}")
+    return float(value)
+
+
+def _common_filters(
+    where: list[str],
+    params: list[Any],
+    *,
+    state_types: Sequence[str] | None,
+    state_names: Sequence[str] | None,
+    start_after: float | None,
+    start_before: float | None,
+    created_after: float | None,
+    created_before: float | None,
+) -> None:
+    """Append the state and time-range conditions flow runs and task runs share."""
+    if state_types:
+        types = [getattr(t, "value", t) for t in state_types]
+        where.append(f"state_type IN ({_marks(types)})")
+        params.extend(types)
+    if state_names:
+        where.append(f"state_name IN ({_marks(state_names)})")
+        params.extend(state_names)
+    for name, value, condition in (
+        ("start_after", start_after, f"{_EFFECTIVE_START} >= ?"),
+        ("start_before", start_before, f"{_EFFECTIVE_START} <= ?"),
+        ("created_after", created_after, "created >= ?"),
+        ("created_before", created_before, "created <= ?"),
+    ):
+        if value is not None:
+            where.append(condition)
+            params.append(_time_value(name, value))
 
 
 class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
@@ -99,9 +154,7 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
         self._put = self._writer.put
         self._closed = False
         self._last_crash_check = 0.0
-        order = self.dialect.row_order
-        self._flow_order_desc = f"ORDER BY created DESC, {order} DESC"
-        self._task_order = f"ORDER BY created, {order}"
+        self._orders = _order_clauses(self.dialect.row_order)
 
     def __repr__(self) -> str:
         return f"SqlStore({self.dialect.masked_url!r})"
@@ -292,34 +345,35 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
             run = self._fetch_flow_run(run_id)
         return run
 
-    def read_flow_runs(
+    def _flow_run_where(
         self,
         *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
-    ) -> list[FlowRunRecord]:
-        self._sync()
-        now = time.monotonic()
-        if now - self._last_crash_check >= CRASH_CHECK_INTERVAL:
-            self._last_crash_check = now
-            crashes.mark_crashed(self._db, self.crash_after_seconds)
+        flow_name: str | None,
+        state_types: Sequence[str] | None,
+        state_names: Sequence[str] | None,
+        tags: Sequence[str] | None,
+        parent_flow_run_id: str | None,
+        start_after: float | None,
+        start_before: float | None,
+        created_after: float | None,
+        created_before: float | None,
+    ) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause (or "") and its parameters for flow-run filters."""
         where: list[str] = []
         params: list[Any] = []
         if flow_name is not None:
             where.append("flow_name = ?")
             params.append(flow_name)
-        if state_types:
-            types = [getattr(t, "value", t) for t in state_types]
-            where.append(f"state_type IN ({_marks(types)})")
-            params.extend(types)
-        if state_names:
-            where.append(f"state_name IN ({_marks(state_names)})")
-            params.extend(state_names)
+        _common_filters(
+            where,
+            params,
+            state_types=state_types,
+            state_names=state_names,
+            start_after=start_after,
+            start_before=start_before,
+            created_after=created_after,
+            created_before=created_before,
+        )
         if tags:
             wanted = list(dict.fromkeys(tags))
             where.append(
@@ -330,18 +384,87 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
         if parent_flow_run_id is not None:
             where.append("parent_flow_run_id = ?")
             params.append(parent_flow_run_id)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
+    def _order(self, sort: str) -> str:
+        order = self._orders.get(sort)
+        if order is None:
+            raise ConfigurationError(
+                f"`sort` {sort!r} is not a run order; use one of {', '.join(RUN_SORTS)}"
+            )
+        return order
+
+    def _check_crashes(self) -> None:
+        """Look for crashed runs, at most every CRASH_CHECK_INTERVAL seconds."""
+        now = time.monotonic()
+        if now - self._last_crash_check >= CRASH_CHECK_INTERVAL:
+            self._last_crash_check = now
+            crashes.mark_crashed(self._db, self.crash_after_seconds)
+
+    def read_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        parent_flow_run_id: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        sort: RunSort = "created_desc",
+    ) -> list[FlowRunRecord]:
+        self._sync()
+        order = self._order(sort)
+        self._check_crashes()
+        clause, params = self._flow_run_where(
+            flow_name=flow_name,
+            state_types=state_types,
+            state_names=state_names,
+            tags=tags,
+            parent_flow_run_id=parent_flow_run_id,
+            start_after=start_after,
+            start_before=start_before,
+            created_after=created_after,
+            created_before=created_before,
+        )
         params.extend([_NO_LIMIT if limit is None else limit, offset])
         rows = self._db.fetchall(
-            f"SELECT {FLOW_RUN_COLUMNS} FROM flow_runs {clause} {self._flow_order_desc}"
-            " LIMIT ? OFFSET ?",
+            f"SELECT {FLOW_RUN_COLUMNS} FROM flow_runs {clause} {order} LIMIT ? OFFSET ?",
             params,
         )
         return [flow_run_from_row(r) for r in rows]
 
-    def count_flow_runs(self) -> int:
+    def count_flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        parent_flow_run_id: str | None = None,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+    ) -> int:
         self._sync()
-        return int(self._db.fetchone("SELECT COUNT(*) FROM flow_runs")[0])
+        clause, params = self._flow_run_where(
+            flow_name=flow_name,
+            state_types=state_types,
+            state_names=state_names,
+            tags=tags,
+            parent_flow_run_id=parent_flow_run_id,
+            start_after=start_after,
+            start_before=start_before,
+            created_after=created_after,
+            created_before=created_before,
+        )
+        self._check_crashes()  # count what read_flow_runs would list
+        return int(self._db.fetchone(f"SELECT COUNT(*) FROM flow_runs {clause}", params)[0])
 
     def delete_flow_run(self, flow_run_id: str) -> None:
         self._sync()
@@ -382,7 +505,90 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
             raise ObjectNotFound(f"no flow run with id {flow_run_id!r}")
         return str(row[0])
 
+    # -- orchestration rules -------------------------------------------------------
+    def propose_flow_run_state(
+        self,
+        flow_run_id: str,
+        state: StateRecord,
+        *,
+        transition_id: str | None = None,
+        force: bool = False,
+    ) -> TransitionResult:
+        self._sync()  # see this process's earlier buffered writes (a run it just created)
+        return orchestration.apply_proposal(
+            self._db, flow_run_id, state, transition_id=transition_id, force=force
+        )
+
+    def claim_flow_run_process(self, flow_run_id: str) -> bool:
+        """Record this process (pid, host, a heartbeat now) as the one running the flow
+        run ``flow_run_id``, if it is Running; whether it was.
+
+        An accepted RUNNING proposal forgets who ran the run before (the store
+        cannot tell who proposed it); the process that then runs it in place
+        calls this, so a crash of it is noticed by pid as for the engine's own runs.
+        """
+        self._check_open()
+        from headwater._store.processes import HOSTNAME
+
+        def claim(tx: Database) -> int:
+            return int(
+                tx.execute(
+                    "UPDATE flow_runs SET pid = ?, hostname = ?, heartbeat = ?"
+                    " WHERE id = ? AND state_type = 'RUNNING'",
+                    (os.getpid(), HOSTNAME, time.time(), flow_run_id),
+                ).rowcount
+            )
+
+        return self._db.write(claim) == 1
+
+    # -- flows -----------------------------------------------------------------------
+    def read_flows(self) -> list[FlowRecord]:
+        self._sync()
+        rows = self._db.fetchall("SELECT id, name, created FROM flows ORDER BY name")
+        return [FlowRecord(id=r[0], name=r[1], created=r[2]) for r in rows]
+
+    def read_flow(self, name: str) -> FlowRecord:
+        self._sync()
+        row = self._db.fetchone("SELECT id, name, created FROM flows WHERE name = ?", (name,))
+        if row is None:
+            raise ObjectNotFound(f"no flow named {name!r}")
+        return FlowRecord(id=row[0], name=row[1], created=row[2])
+
     # -- task runs, states, logs -----------------------------------------------
+    def _task_run_where(
+        self,
+        *,
+        flow_run_id: str | None,
+        state_types: Sequence[str] | None,
+        state_names: Sequence[str] | None,
+        tags: Sequence[str] | None,
+        start_after: float | None,
+        start_before: float | None,
+        created_after: float | None,
+        created_before: float | None,
+    ) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause (or "") and its parameters for task-run filters."""
+        where: list[str] = []
+        params: list[Any] = []
+        if flow_run_id is not None:
+            where.append("flow_run_id = ?")
+            params.append(flow_run_id)
+        _common_filters(
+            where,
+            params,
+            state_types=state_types,
+            state_names=state_names,
+            start_after=start_after,
+            start_before=start_before,
+            created_after=created_after,
+            created_before=created_before,
+        )
+        for tag in dict.fromkeys(tags or ()):
+            condition, value = self.dialect.json_list_has("tags", tag)
+            where.append(condition)
+            params.append(value)
+        return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
     def read_task_runs(
         self,
         *,
@@ -390,21 +596,29 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
         state_types: Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        sort: RunSort = "created_asc",
     ) -> list[TaskRunRecord]:
         self._sync()
-        where: list[str] = []
-        params: list[Any] = []
-        if flow_run_id is not None:
-            where.append("flow_run_id = ?")
-            params.append(flow_run_id)
-        if state_types:
-            types = [getattr(t, "value", t) for t in state_types]
-            where.append(f"state_type IN ({_marks(types)})")
-            params.extend(types)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = self._order(sort)
+        clause, params = self._task_run_where(
+            flow_run_id=flow_run_id,
+            state_types=state_types,
+            state_names=state_names,
+            tags=tags,
+            start_after=start_after,
+            start_before=start_before,
+            created_after=created_after,
+            created_before=created_before,
+        )
         params.extend([_NO_LIMIT if limit is None else limit, offset])
         rows = self._db.fetchall(
-            f"SELECT {TASK_RUN_COLUMNS} FROM task_runs {clause} {self._task_order} LIMIT ? OFFSET ?",
+            f"SELECT {TASK_RUN_COLUMNS} FROM task_runs {clause} {order} LIMIT ? OFFSET ?",
             params,
         )
         return [task_run_from_row(r) for r in rows]
@@ -418,15 +632,30 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
             raise ObjectNotFound(f"no task run with id {task_run_id!r}")
         return task_run_from_row(row)
 
-    def count_task_runs(self, *, flow_run_id: str | None = None) -> int:
+    def count_task_runs(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        state_types: Sequence[str] | None = None,
+        state_names: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        start_after: float | None = None,
+        start_before: float | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+    ) -> int:
         self._sync()
-        if flow_run_id is None:
-            row = self._db.fetchone("SELECT COUNT(*) FROM task_runs")
-        else:
-            row = self._db.fetchone(
-                "SELECT COUNT(*) FROM task_runs WHERE flow_run_id = ?", (flow_run_id,)
-            )
-        return int(row[0])
+        clause, params = self._task_run_where(
+            flow_run_id=flow_run_id,
+            state_types=state_types,
+            state_names=state_names,
+            tags=tags,
+            start_after=start_after,
+            start_before=start_before,
+            created_after=created_after,
+            created_before=created_before,
+        )
+        return int(self._db.fetchone(f"SELECT COUNT(*) FROM task_runs {clause}", params)[0])
 
     def read_states(self, run_id: str) -> list[StateRecord]:
         self._sync()

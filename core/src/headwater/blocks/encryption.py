@@ -1,6 +1,9 @@
 """Encryption at rest of block documents (Fernet, from ``cryptography``).
 
-The key comes from ``HEADWATER_ENCRYPTION_KEY`` or from the key file
+The embedded store encrypts a document's JSON text when it writes it
+(:func:`encrypt_document`) and decrypts it when it reads it
+(:func:`decrypt_document`); the token is the Fernet encryption of the UTF-8
+JSON text, so databases written before the store did this keep working. The key comes from ``HEADWATER_ENCRYPTION_KEY`` or from the key file
 ``<HEADWATER_HOME>/encryption.key``, created with mode 0600 on first use. It
 is never stored in the database, so a copy of the database alone reveals no
 secret. A key file that others can read is refused.
@@ -10,13 +13,24 @@ from __future__ import annotations
 
 import os
 import stat
+import uuid
 from pathlib import Path
 from typing import Any
 
 from headwater.errors import ConfigurationError
 from headwater.settings import get_settings
 
-__all__ = ["ENV_KEY", "KEY_FILE_NAME", "decrypt", "encrypt", "key_file_path"]
+__all__ = [
+    "ENV_KEY",
+    "KEY_FILE_NAME",
+    "DecryptionError",
+    "decrypt",
+    "decrypt_document",
+    "encrypt",
+    "encrypt_document",
+    "key_file_path",
+    "undecryptable_message",
+]
 
 ENV_KEY = "HEADWATER_ENCRYPTION_KEY"
 KEY_FILE_NAME = "encryption.key"
@@ -58,7 +72,8 @@ def _create_key_file(path: Path) -> bytes:
     fernet = _fernet_module()
     path.parent.mkdir(parents=True, exist_ok=True)
     key: bytes = fernet.Fernet.generate_key()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Unique per call: threads of one process may race to create the key too.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -114,3 +129,25 @@ def decrypt(token: str) -> bytes:
     except (fernet_mod.InvalidToken, UnicodeEncodeError, ValueError):
         raise DecryptionError("invalid token") from None
     return data
+
+
+def encrypt_document(text: str) -> str:
+    """The at-rest form of a document's JSON ``text``."""
+    return encrypt(text.encode("utf-8"))
+
+
+def decrypt_document(token: str) -> str:
+    """The JSON text of an at-rest document; :class:`DecryptionError` when it cannot be read."""
+    try:
+        return decrypt(token).decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecryptionError("not UTF-8 text") from None
+
+
+def undecryptable_message(label: str) -> str:
+    """Why the document ``label`` (``slug/name``) cannot be read: it was encrypted with
+    another key, or damaged. Names where the key comes from, never the key."""
+    return (
+        f"block {label!r} cannot be decrypted: it was saved with another encryption key "
+        f"({ENV_KEY} or {key_file_path()}) or its data is damaged"
+    )

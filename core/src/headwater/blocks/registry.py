@@ -8,6 +8,7 @@ for, so installing an integration is all it takes to load its blocks.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -169,13 +170,20 @@ def _package_of(cls: type[Block]) -> str | None:
     module = cls.__module__.split(".", 1)[0]
     if module == "headwater":
         return "headwater"
+    dists = _distributions_by_module().get(module)
+    return dists[0] if dists else None
+
+
+@functools.lru_cache(maxsize=1)
+def _distributions_by_module() -> dict[str, list[str]]:
+    """Top-level module -> distributions, read once per process: building it walks every
+    installed distribution's file list, far too slow to repeat for each block class."""
     try:
         from importlib.metadata import packages_distributions
 
-        dists = packages_distributions().get(module)
+        return dict(packages_distributions())
     except Exception:
-        return None
-    return dists[0] if dists else None
+        return {}
 
 
 def registered_block_types() -> dict[str, BlockTypeInfo]:

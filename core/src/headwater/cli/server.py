@@ -35,10 +35,10 @@ def start(
     """Serve the REST API (docs at /api/docs) over the store; migrations run first."""
     import uvicorn
 
-    from headwater._store import get_store
+    from headwater._store import get_embedded_store
     from headwater.server import create_app
 
-    get_store()  # open now: applies migrations and fails fast on a bad URL
+    get_embedded_store()  # open now (never HTTP): applies migrations, fails fast on a bad URL
     typer.echo(f"Headwater server on http://{host}:{port}/api (database {_masked_database_url()})")
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
@@ -47,11 +47,11 @@ def start(
 @handle_errors
 def upgrade() -> None:
     """Apply pending migrations and print the schema version."""
-    from headwater._store import get_store
+    from headwater._store import get_embedded_store
     from headwater._store.reset import schema_version
     from headwater.settings import get_settings
 
-    get_store()  # opening the store applies pending migrations
+    get_embedded_store()  # opening the store applies pending migrations
     version = schema_version(get_settings().database_url)
     typer.echo(f"Database {_masked_database_url()} is at schema version {version}.")
 

@@ -26,10 +26,14 @@ StateValues = Annotated[
 
 
 def current_store() -> Store:
-    """The process-wide store for the current settings (opened, and migrated, on first use)."""
-    from headwater._store import get_store
+    """The process-wide embedded store (opened, and migrated, on first use).
 
-    return get_store()
+    Always the embedded store, even with ``HEADWATER_API_URL`` set: the server
+    must never talk HTTP to itself.
+    """
+    from headwater._store import get_embedded_store
+
+    return get_embedded_store()
 
 
 def parse_state_filter(values: list[str] | None) -> StateFilter:

@@ -1,8 +1,9 @@
 """The FastAPI application: the API routers under ``/api`` over the process's store.
 
-Every request reads through :func:`headwater._store.get_store`, the same store
-flows write to, so runs recorded before the server started are visible and a
-change of ``HEADWATER_DATABASE_URL`` (in tests) is picked up. The OpenAPI
+Every request reads through :func:`headwater._store.get_embedded_store`, the same
+store flows write to (never the HTTP client, even with ``HEADWATER_API_URL`` set),
+so runs recorded before the server started are visible and a change of
+``HEADWATER_DATABASE_URL`` (in tests) is picked up. The OpenAPI
 document is served at ``/api/openapi.json`` and its docs at ``/api/docs``.
 """
 
@@ -18,8 +19,12 @@ from headwater.server.api import (
     artifacts,
     blocks,
     concurrency_limits,
+    flow_run_actions,
     flow_runs,
+    flows,
     health,
+    ingest,
+    store_mirror,
     task_runs,
     variables,
 )
@@ -45,12 +50,16 @@ def create_app() -> FastAPI:
     install_security(app)
     for module in (
         health,
+        flows,
         flow_runs,
+        flow_run_actions,
         task_runs,
         concurrency_limits,
         blocks,
         variables,
         artifacts,
+        ingest,
+        store_mirror,
     ):
         app.include_router(
             module.router, prefix=API_PREFIX, dependencies=[Depends(reject_nul_characters)]

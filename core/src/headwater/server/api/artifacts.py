@@ -1,15 +1,18 @@
-"""Artifacts: list with filters, read one by id, and a flow run's artifacts."""
+"""Artifacts: list with filters, read one by id or a key's latest version, a flow run's
+artifacts, and create one (keyed artifacts get the next version)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from headwater.errors import ObjectNotFound
+from headwater.errors import ObjectAlreadyExists, ObjectNotFound, StoreError
 from headwater.server._errors import not_found
 from headwater.server._params import current_store
-from headwater.server.schemas import Artifact, ErrorResponse
+from headwater.server._security import require_admin
+from headwater.server.api._store_calls import BAD_BODY, embedded_store, store_call
+from headwater.server.schemas import Artifact, ArtifactCreate, ErrorResponse
 
 __all__ = ["router"]
 
@@ -26,9 +29,60 @@ def list_artifacts(
     flow_run_id: Annotated[
         str | None, Query(description="Only artifacts created in this flow run.")
     ] = None,
+    limit: Annotated[
+        int | None, Query(ge=0, le=2**62, description="At most this many; all when absent.")
+    ] = None,
 ) -> list[Artifact]:
-    records = current_store().read_artifacts(key=key, flow_run_id=flow_run_id)
+    records = current_store().read_artifacts(key=key, flow_run_id=flow_run_id, limit=limit)
     return [Artifact.model_validate(r, from_attributes=True) for r in records]
+
+
+@router.post(
+    "/artifacts",
+    response_model=Artifact,
+    status_code=201,
+    responses={
+        **BAD_BODY,
+        409: {"model": ErrorResponse, "description": "An artifact with this id exists."},
+    },
+    dependencies=[Depends(require_admin)],
+    summary="Create an artifact (a keyed one becomes the key's next version)",
+)
+def create_artifact(body: ArtifactCreate) -> Artifact:
+    from headwater._store.records import ArtifactRecord
+
+    record = ArtifactRecord(version=1, **body.model_dump())
+    store = embedded_store()
+
+    def create() -> ArtifactRecord:
+        try:
+            return store.create_artifact(record)
+        except StoreError:
+            if _exists(record.id):  # the id is taken: say so, not "the store failed"
+                raise ObjectAlreadyExists(f"an artifact with id {record.id!r} exists") from None
+            raise
+
+    stored = store_call(create)
+    return Artifact.model_validate(stored, from_attributes=True)
+
+
+def _exists(artifact_id: str) -> bool:
+    try:
+        embedded_store().read_artifact(artifact_id)
+    except ObjectNotFound:
+        return False
+    return True
+
+
+@router.get(
+    "/artifacts/keys/{key}/latest",
+    response_model=Artifact,
+    responses=_responses("artifact key"),
+    summary="The latest version of a keyed artifact",
+)
+def read_latest_artifact(key: str) -> Artifact:
+    record = store_call(lambda: embedded_store().read_latest_artifact(key))
+    return Artifact.model_validate(record, from_attributes=True)
 
 
 @router.get(

@@ -1,14 +1,19 @@
-"""Flow runs: list with filters, read one (by id or unique prefix), its states,
-task runs and logs."""
+"""Flow runs: list with filters (flow, state, tag, time range), sort and pages; count;
+read one (by id or unique prefix), its states, task runs and logs; and propose a
+state for it under the store's orchestration rules."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import time
+import uuid
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, field_validator
 
-from headwater.errors import ObjectNotFound
-from headwater.server._errors import not_found
+from headwater._store.records import RunSort, StateRecord
+from headwater.errors import ConfigurationError, ObjectNotFound
+from headwater.server._errors import ApiError, not_found
 from headwater.server._params import (
     Limit,
     Offset,
@@ -16,15 +21,31 @@ from headwater.server._params import (
     current_store,
     parse_state_filter,
 )
-from headwater.server.schemas import ErrorResponse, FlowRun, LogLine, StateChange, TaskRun
+from headwater.server._security import require_admin
+from headwater.server.api._run_query import (
+    CreatedAfter,
+    CreatedBefore,
+    FlowRunSort,
+    StartAfter,
+    StartBefore,
+    Tags,
+    TaskRunSort,
+    count_runs,
+    read_runs,
+    time_filters,
+)
+from headwater.server.schemas import Count, ErrorResponse, FlowRun, LogLine, StateChange, TaskRun
 
-__all__ = ["router"]
+__all__ = ["StateProposal", "TransitionResult", "list_flow_runs_of", "router"]
 
 router = APIRouter(prefix="/flow_runs", tags=["flow runs"])
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No flow run has this id or prefix."}
 }
+
+FlowName = Annotated[str | None, Query(description="Only runs of this flow.")]
+ParentId = Annotated[str | None, Query(description="Only subflow runs of this flow run (full id).")]
 
 
 def _flow_run_id(flow_run_id: str) -> str:
@@ -35,36 +56,91 @@ def _flow_run_id(flow_run_id: str) -> str:
         raise not_found("flow run", flow_run_id, exc) from None
 
 
+def list_flow_runs_of(
+    *,
+    flow_name: str | None,
+    state: list[str] | None,
+    tag: list[str] | None,
+    parent_flow_run_id: str | None,
+    start_after: str | None,
+    start_before: str | None,
+    created_after: str | None,
+    created_before: str | None,
+    sort: RunSort,
+    limit: int,
+    offset: int,
+) -> list[FlowRun]:
+    """A page of flow runs from the query values (shared with ``/flows/{name}/flow_runs``)."""
+    states = parse_state_filter(state)
+    times = time_filters(start_after, start_before, created_after, created_before)
+    runs = read_runs(
+        current_store().read_flow_runs,
+        states,
+        limit=limit,
+        offset=offset,
+        flow_name=flow_name,
+        tags=tag or None,
+        parent_flow_run_id=parent_flow_run_id,
+        sort=sort,
+        **times,
+    )
+    return [FlowRun.model_validate(r, from_attributes=True) for r in runs]
+
+
 @router.get("", response_model=list[FlowRun], summary="List flow runs, newest first")
 def list_flow_runs(
-    flow_name: Annotated[str | None, Query(description="Only runs of this flow.")] = None,
+    flow_name: FlowName = None,
     state: StateValues = None,
-    tag: Annotated[
-        list[str] | None, Query(description="Only runs with this tag; repeat for all of several.")
-    ] = None,
-    parent_flow_run_id: Annotated[
-        str | None, Query(description="Only subflow runs of this flow run (full id).")
-    ] = None,
+    tag: Tags = None,
+    parent_flow_run_id: ParentId = None,
+    start_after: StartAfter = None,
+    start_before: StartBefore = None,
+    created_after: CreatedAfter = None,
+    created_before: CreatedBefore = None,
+    sort: FlowRunSort = "created_desc",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[FlowRun]:
+    return list_flow_runs_of(
+        flow_name=flow_name,
+        state=state,
+        tag=tag,
+        parent_flow_run_id=parent_flow_run_id,
+        start_after=start_after,
+        start_before=start_before,
+        created_after=created_after,
+        created_before=created_before,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/count", response_model=Count, summary="Count flow runs matching the filters")
+def count_flow_runs(
+    flow_name: FlowName = None,
+    state: StateValues = None,
+    tag: Tags = None,
+    parent_flow_run_id: ParentId = None,
+    start_after: StartAfter = None,
+    start_before: StartBefore = None,
+    created_after: CreatedAfter = None,
+    created_before: CreatedBefore = None,
+) -> Count:
+    """How many runs ``GET /api/flow_runs`` pages through with the same filters."""
     states = parse_state_filter(state)
+    times = time_filters(start_after, start_before, created_after, created_before)
     store = current_store()
-    common = {"flow_name": flow_name, "tags": tag or None, "parent_flow_run_id": parent_flow_run_id}
-    if states.types and states.names:
-        # The store ANDs types and names; "any of" needs a filter here.
-        runs = store.read_flow_runs(state_types=states.covering_types(), limit=None, **common)  # type: ignore[arg-type]
-        runs = [r for r in runs if states.matches(r.state_type, r.state_name)]
-        runs = runs[offset : offset + limit]
-    else:
-        runs = store.read_flow_runs(
-            state_types=list(states.types) or None,
-            state_names=list(states.names) or None,
-            limit=limit,
-            offset=offset,
-            **common,  # type: ignore[arg-type]
-        )
-    return [FlowRun.model_validate(r, from_attributes=True) for r in runs]
+    total = count_runs(
+        store.count_flow_runs,
+        store.read_flow_runs,
+        states,
+        flow_name=flow_name,
+        tags=tag or None,
+        parent_flow_run_id=parent_flow_run_id,
+        **times,
+    )
+    return Count(count=total)
 
 
 @router.get(
@@ -98,22 +174,30 @@ def read_flow_run_states(flow_run_id: str) -> list[StateChange]:
     summary="A flow run's task runs, in creation order",
 )
 def read_flow_run_task_runs(
-    flow_run_id: str, state: StateValues = None, limit: Limit = 100, offset: Offset = 0
+    flow_run_id: str,
+    state: StateValues = None,
+    tag: Tags = None,
+    start_after: StartAfter = None,
+    start_before: StartBefore = None,
+    created_after: CreatedAfter = None,
+    created_before: CreatedBefore = None,
+    sort: TaskRunSort = "created_asc",
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[TaskRun]:
     states = parse_state_filter(state)
+    times = time_filters(start_after, start_before, created_after, created_before)
     full_id = _flow_run_id(flow_run_id)
-    store = current_store()
-    if states.names:
-        runs = store.read_task_runs(flow_run_id=full_id, state_types=states.covering_types())
-        runs = [r for r in runs if states.matches(r.state_type, r.state_name)]
-        runs = runs[offset : offset + limit]
-    else:
-        runs = store.read_task_runs(
-            flow_run_id=full_id,
-            state_types=list(states.types) or None,
-            limit=limit,
-            offset=offset,
-        )
+    runs = read_runs(
+        current_store().read_task_runs,
+        states,
+        limit=limit,
+        offset=offset,
+        flow_run_id=full_id,
+        tags=tag or None,
+        sort=sort,
+        **times,
+    )
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 
 
@@ -139,3 +223,116 @@ def read_flow_run_logs(
         flow_run_id=full_id, min_level=min_level, limit=limit, offset=offset
     )
     return [LogLine.model_validate(line, from_attributes=True) for line in logs]
+
+
+# -- state proposals -----------------------------------------------------------------
+_STATE_TYPES = (
+    "SCHEDULED",
+    "PENDING",
+    "RUNNING",
+    "COMPLETED",
+    "FAILED",
+    "CRASHED",
+    "CANCELLING",
+    "CANCELLED",
+    "PAUSED",
+)
+
+
+class StateProposal(BaseModel):
+    """A state proposed for a flow run; the server's orchestration rules accept or reject it."""
+
+    type: str = Field(
+        description="The state type: " + ", ".join(_STATE_TYPES) + " (any case).",
+        examples=["RUNNING"],
+    )
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The state name, e.g. AwaitingRetry; the type in title case when absent.",
+    )
+    message: str | None = Field(None, max_length=10_000, description="Why the state changed.")
+    transition_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Makes the proposal idempotent: a transition id this run already accepted "
+        "returns that first outcome (duplicate: true) and writes nothing.",
+    )
+    force: bool = Field(False, description="Skip the rules (admins only; the replay check stays).")
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        upper = value.strip().upper()
+        if upper not in _STATE_TYPES:
+            raise ValueError(f"not a state type; use one of {', '.join(_STATE_TYPES)}")
+        return upper
+
+
+class TransitionResult(BaseModel):
+    """The store's decision about a proposed state."""
+
+    status: Literal["ACCEPT", "REJECT"]
+    state_type: str = Field(
+        description="The run's state type after the call (a replay: the state first accepted)."
+    )
+    state_name: str
+    state_id: str | None = Field(
+        description="The accepted state's id; on REJECT the run's current state's id."
+    )
+    reason: str | None = Field(
+        description="Why the proposal was rejected, naming the run and the states."
+    )
+    duplicate: bool = Field(
+        description="True when the transition id had been accepted before: nothing was written."
+    )
+
+
+_BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not valid JSON."}
+}
+
+
+@router.post(
+    "/{flow_run_id}/set_state",
+    response_model=TransitionResult,
+    responses={**_NOT_FOUND, **_BAD_BODY},
+    dependencies=[Depends(require_admin)],
+    summary="Propose a state for a flow run (orchestration rules apply)",
+)
+def set_flow_run_state(flow_run_id: str, proposal: StateProposal) -> TransitionResult:
+    """Propose a state; 200 with ``status`` ACCEPT or REJECT (and why).
+
+    A final run (Completed, Failed, Crashed, Cancelled) only accepts SCHEDULED
+    (e.g. AwaitingRetry); RUNNING is accepted only from Scheduled, Pending or
+    Paused, so of several clients racing to start a run exactly one gets ACCEPT;
+    CANCELLING only from Running. ``transition_id`` makes a retried request safe.
+    """
+    full_id = _flow_run_id(flow_run_id)
+    state = StateRecord(
+        id=uuid.uuid4().hex,
+        run_id=full_id,
+        run_kind="flow",
+        type=proposal.type,
+        name=proposal.name or proposal.type.title(),
+        timestamp=time.time(),
+        message=proposal.message,
+    )
+    try:
+        result = current_store().propose_flow_run_state(
+            full_id, state, transition_id=proposal.transition_id, force=proposal.force
+        )
+    except ObjectNotFound as exc:  # deleted meanwhile
+        raise not_found("flow run", flow_run_id, exc) from None
+    except ConfigurationError as exc:
+        raise ApiError(422, f"invalid request: body parameter 'type': {exc}") from None
+    return TransitionResult(
+        status=result.status,
+        state_type=result.state_type,
+        state_name=result.state_name,
+        state_id=result.state_id,
+        reason=result.reason,
+        duplicate=result.duplicate,
+    )

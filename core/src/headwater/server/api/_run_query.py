@@ -1,0 +1,173 @@
+"""Query parameters the flow-run and task-run lists share (time ranges, sort) and how a
+list or count with a ``state`` filter is read from the store.
+
+Times are ISO 8601 (``2026-01-31T12:00:00Z``, ``2026-01-31T12:00:00+02:00``; a
+time without an offset is UTC) or POSIX seconds (``1769860800``). A value that
+is neither is a 422 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+from fastapi import Query
+
+from headwater._store.records import RunSort
+from headwater.server._errors import ApiError
+
+if TYPE_CHECKING:
+    from headwater.cli._filters import StateFilter
+
+__all__ = [
+    "CreatedAfter",
+    "CreatedBefore",
+    "FlowRunSort",
+    "StartAfter",
+    "StartBefore",
+    "Tags",
+    "TaskRunSort",
+    "TimeFilters",
+    "count_runs",
+    "parse_time",
+    "read_runs",
+    "time_filters",
+]
+
+R = TypeVar("R")
+
+_TIME = "ISO 8601 (no offset = UTC) or POSIX seconds."
+StartAfter = Annotated[
+    str | None,
+    Query(
+        description="Only runs that started at or after this time (a run not started yet: "
+        f"its creation time). {_TIME}",
+        examples=["2026-01-31T12:00:00Z"],
+    ),
+]
+StartBefore = Annotated[
+    str | None,
+    Query(
+        description="Only runs that started at or before this time (a run not started yet: "
+        f"its creation time). {_TIME}",
+        examples=["2026-01-31T12:00:00Z"],
+    ),
+]
+CreatedAfter = Annotated[
+    str | None, Query(description=f"Only runs created at or after this time. {_TIME}")
+]
+CreatedBefore = Annotated[
+    str | None, Query(description=f"Only runs created at or before this time. {_TIME}")
+]
+Tags = Annotated[
+    list[str] | None, Query(description="Only runs with this tag; repeat for all of several.")
+]
+FlowRunSort = Annotated[
+    RunSort,
+    Query(
+        description="created_desc (default), created_asc, start_time_desc, start_time_asc "
+        "(start time, or creation time while not started) or name_asc."
+    ),
+]
+TaskRunSort = Annotated[
+    RunSort,
+    Query(
+        description="created_asc (default), created_desc, start_time_asc, start_time_desc "
+        "(start time, or creation time while not started) or name_asc."
+    ),
+]
+
+TimeFilters = dict[str, float | None]
+"""``start_after``/``start_before``/``created_after``/``created_before`` as POSIX seconds."""
+
+
+def parse_time(name: str, value: str | None) -> float | None:
+    """The query parameter ``name`` as POSIX seconds; a 422 naming it when it is not a time."""
+    if value is None:
+        return None
+    raw = value.strip()
+    try:
+        number = float(raw)
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(number):
+            return number
+        raise ApiError(422, f"invalid request: query parameter {name!r}: not a finite number")
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        # The value is not echoed: it may be something pasted into the wrong field.
+        raise ApiError(
+            422,
+            f"invalid request: query parameter {name!r}: not an ISO 8601 time "
+            "(e.g. 2026-01-31T12:00:00Z) or POSIX seconds",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError):
+        raise ApiError(
+            422, f"invalid request: query parameter {name!r}: the time is out of range"
+        ) from None
+
+
+def time_filters(
+    start_after: str | None,
+    start_before: str | None,
+    created_after: str | None,
+    created_before: str | None,
+) -> TimeFilters:
+    """The four time-range query values, parsed (keyword arguments for the store)."""
+    return {
+        "start_after": parse_time("start_after", start_after),
+        "start_before": parse_time("start_before", start_before),
+        "created_after": parse_time("created_after", created_after),
+        "created_before": parse_time("created_before", created_before),
+    }
+
+
+def read_runs(
+    read: Callable[..., list[R]],
+    states: StateFilter,
+    *,
+    limit: int,
+    offset: int,
+    **filters: Any,
+) -> list[R]:
+    """One page of runs from ``read`` (a store's ``read_flow_runs``/``read_task_runs``).
+
+    The store ANDs state types and state names; a ``state`` filter naming both
+    means any of them, so that case narrows by type in SQL and matches here.
+    """
+    if states.types and states.names:
+        runs = read(state_types=states.covering_types(), limit=None, **filters)
+        matching = [r for r in runs if states.matches(r.state_type, r.state_name)]  # type: ignore[attr-defined]
+        return matching[offset : offset + limit]
+    return read(
+        state_types=list(states.types) or None,
+        state_names=list(states.names) or None,
+        limit=limit,
+        offset=offset,
+        **filters,
+    )
+
+
+def count_runs(
+    count: Callable[..., int],
+    read: Callable[..., list[Any]],
+    states: StateFilter,
+    **filters: Any,
+) -> int:
+    """How many runs :func:`read_runs` would page through (``count`` is the store's count)."""
+    if states.types and states.names:
+        runs = read(state_types=states.covering_types(), limit=None, **filters)
+        return sum(1 for r in runs if states.matches(r.state_type, r.state_name))
+    return count(
+        state_types=list(states.types) or None,
+        state_names=list(states.names) or None,
+        **filters,
+    )
