@@ -1,7 +1,7 @@
 """The embedded SQL store (SQLite or PostgreSQL) behind :class:`Store`.
 
 Buffered writes are a tuple put on the writer's queue (a few hundred
-nanoseconds on the caller's thread). Reads first wait for this process's
+nanoseconds on the caller's thread; :class:`~headwater._store.buffered.BufferedWrites`). Reads first wait for this process's
 pending writes, so a process always reads what it wrote, then query through a
 separate connection. Direct writes (concurrency slots, deletes, crash
 marking) run as retried transactions on that connection.
@@ -18,25 +18,16 @@ from headwater._store import cancellation, crashes, orchestration, slots
 from headwater._store.artifacts import ArtifactsMixin
 from headwater._store.base import Store
 from headwater._store.blocks import BlockDocumentsMixin
+from headwater._store.buffered import BufferedWrites
 from headwater._store.database import Database
 from headwater._store.dialects import dialect_for_url
 from headwater._store.migrations import migrate
-from headwater._store.ops import (
-    FLOW_RUN,
-    HEARTBEAT,
-    LOGS,
-    STATE,
-    TASK_BEGIN,
-    TASK_END,
-    TASK_RUN,
-)
 from headwater._store.records import (
     RUN_SORTS,
     ConcurrencyLimitRecord,
     FlowRecord,
     FlowRunRecord,
     LogRecord,
-    RunKind,
     RunSort,
     StateRecord,
     TaskRunRecord,
@@ -54,7 +45,7 @@ from headwater._store.rows import (
 )
 from headwater._store.variables import VariablesMixin
 from headwater._store.writer import Writer
-from headwater.errors import ConfigurationError, ObjectNotFound, StoreError
+from headwater.errors import ConfigurationError, ObjectNotFound
 
 __all__ = ["MIN_ID_PREFIX", "SqlStore"]
 
@@ -122,7 +113,7 @@ def _common_filters(
             params.append(_time_value(name, value))
 
 
-class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
+class SqlStore(BufferedWrites, BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
     """The :class:`Store` on a SQL database; one per process (see ``get_store``)."""
 
     def __init__(
@@ -159,151 +150,12 @@ class SqlStore(BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
     def __repr__(self) -> str:
         return f"SqlStore({self.dialect.masked_url!r})"
 
-    # -- lifecycle -------------------------------------------------------------
-    def flush(self, timeout: float | None = None) -> None:
-        self._check_open()
-        self._writer.wait(timeout)
-        error = self._writer.take_error()
-        if error is not None:
-            raise error
+    # -- BufferedWrites hooks ---------------------------------------------------
+    def _describe(self) -> str:
+        return f"the store at {self.dialect.masked_url}"
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            if self.pid == os.getpid():
-                self._writer.stop()
-        finally:
-            if self.pid == os.getpid():
-                self._db.close()
-        error = self._writer.take_error()
-        if error is not None:
-            raise error
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError(f"the store at {self.dialect.masked_url} is closed")
-        if self.pid != os.getpid():
-            raise StoreError(
-                "this store was opened by the parent process; after fork, use get_store() "
-                "for a store of this process"
-            )
-
-    def _sync(self) -> None:
-        """Wait for this process's pending writes, keeping any error for flush()."""
-        self._check_open()
-        self._writer.wait()
-
-    # -- buffered writes (hot path: build a tuple, put it on the queue) ----------
-    def create_flow_run(self, run: FlowRunRecord) -> None:
-        if self._closed:
-            self._check_open()
-        self._put((FLOW_RUN, run))
-
-    def create_task_run(self, run: TaskRunRecord) -> None:
-        if self._closed:
-            self._check_open()
-        self._put((TASK_RUN, run))
-
-    def set_state(
-        self,
-        run_kind: RunKind,
-        run_id: str,
-        state: StateRecord,
-        *,
-        start_time: float | None = None,
-        end_time: float | None = None,
-        run_count: int | None = None,
-    ) -> None:
-        if self._closed:
-            self._check_open()
-        self._put((STATE, run_kind, run_id, state, start_time, end_time, run_count))
-
-    # -- the engine's fast path for task runs (found by capability check) ------
-    def begin_task_run(
-        self,
-        run_id: str,
-        flow_run_id: str | None,
-        task_key: str,
-        dynamic_key: str,
-        name: str,
-        created: float,
-        tags_json: str,
-        task_inputs: dict[str, list[str]] | None,
-        wait_for: list[str] | None,
-        pending_id: str,
-        running_id: str | None,
-        start_time: float | None,
-    ) -> None:
-        """Create a task run with its Pending state, and its Running state when ``running_id`` is given.
-
-        The same records as :meth:`create_task_run` followed by :meth:`set_state`
-        for Pending (at ``created``) and Running (at ``start_time``, run count 1),
-        as one queued op, so the engine and the writer do less per task run.
-        ``tags_json`` is the run's tags already encoded as a JSON list.
-        """
-        if self._closed:
-            self._check_open()
-        self._put(
-            (
-                TASK_BEGIN,
-                run_id,
-                flow_run_id,
-                task_key,
-                dynamic_key,
-                name,
-                created,
-                tags_json,
-                task_inputs,
-                wait_for,
-                pending_id,
-                running_id,
-                start_time,
-            )
-        )
-
-    def end_task_run(
-        self,
-        run_id: str,
-        state_id: str,
-        state_type: str,
-        state_name: str,
-        timestamp: float,
-        message: str | None,
-        result_key: str | None,
-        cache_key: str | None,
-        run_count: int,
-    ) -> None:
-        """Set a task run's final state: :meth:`set_state` with ``end_time=timestamp``, as one flat op."""
-        if self._closed:
-            self._check_open()
-        self._put(
-            (
-                TASK_END,
-                run_id,
-                state_id,
-                state_type,
-                state_name,
-                timestamp,
-                message,
-                result_key,
-                cache_key,
-                run_count,
-            )
-        )
-
-    def write_logs(self, logs: Sequence[LogRecord]) -> None:
-        if self._closed:
-            self._check_open()
-        if logs:
-            self._put((LOGS, logs))
-
-    def heartbeat(self, flow_run_ids: Sequence[str]) -> None:
-        if self._closed:
-            self._check_open()
-        if flow_run_ids:
-            self._put((HEARTBEAT, list(flow_run_ids), time.time()))
+    def _close_connection(self) -> None:
+        self._db.close()
 
     # -- flow runs ---------------------------------------------------------------
     def _resolve_flow_run_id(self, flow_run_id: str) -> str:

@@ -7,6 +7,10 @@ fails for a reason that is not lock contention, it is replayed op by op (each
 under a savepoint) so only the offending ops are lost; their errors are kept
 and raised by the next :meth:`Writer.flush`. The writer also heartbeats every
 flow run this process set Running until it reaches a final state.
+
+The queue, batching, flush/stop and error keeping are :class:`QueueWriter`,
+which the HTTP store's writer (:mod:`headwater._store.http.batcher`) shares;
+:class:`Writer` adds only how a batch reaches the database.
 """
 
 from __future__ import annotations
@@ -25,23 +29,33 @@ from headwater._store.ops import (
     Op,
     apply_ops,
 )
-from headwater.errors import StoreError
+from headwater.errors import HeadwaterError, StoreError
 
-__all__ = ["Writer"]
+__all__ = ["QueueWriter", "Writer"]
 
 
-class Writer:
-    """Owns one connection and the thread that writes through it."""
+class QueueWriter:
+    """A daemon thread that drains an op queue in batches, in the order ops were made.
+
+    The part the embedded writer and the HTTP store's writer share: the queue,
+    batching (``batch_size`` ops, ``batch_wait`` seconds, or at once when a
+    flush waits), flush and stop requests, the heartbeat of this process's
+    Running flow runs, and keeping write errors for :meth:`take_error`.
+    Subclasses say how a batch is written (:meth:`_apply`), what their
+    errors read like (:meth:`_error`), and may release a resource when the
+    thread stops (:meth:`_on_stop`).
+    """
 
     def __init__(
         self,
-        db: Database,
         *,
+        name: str,
+        flush_target: str,
+        thread_name: str,
         heartbeat_seconds: float,
-        batch_size: int = 5000,
-        batch_wait: float = 0.05,
+        batch_size: int,
+        batch_wait: float,
     ) -> None:
-        self.db = db
         self.queue: queue.SimpleQueue[Op] = queue.SimpleQueue()
         self.put = self.queue.put
         self.heartbeat_seconds = heartbeat_seconds
@@ -49,11 +63,13 @@ class Writer:
         self.batch_wait = batch_wait
         self.running_flows: dict[str, None] = {}
         """Flow runs this process set Running and that are not final yet (insertion-ordered)."""
+        self._name = name
+        """What the writer is, for errors: ``the store writer for <url>``."""
+        self._flush_target = flush_target
+        """What a flush writes to, for errors: ``the store at <url>``."""
         self._errors: list[BaseException] = []
         self._errors_lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._run, name="headwater-store-writer", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
         self._thread.start()
 
     # -- called from other threads ----------------------------------------------
@@ -61,10 +77,10 @@ class Writer:
         return self._thread.is_alive()
 
     def wait(self, timeout: float | None = None, *, kind: int = FLUSH) -> None:
-        """Block until every op enqueued before this call is applied (or failed)."""
+        """Block until every op enqueued before this call is written (or failed)."""
         if not self._thread.is_alive():
             raise StoreError(
-                f"the store writer for {self.db.dialect.masked_url} is not running "
+                f"{self._name} is not running "
                 "(the store was closed, or this is a forked child using its parent's store)"
             )
         done = threading.Event()
@@ -72,32 +88,35 @@ class Writer:
         deadline = None if timeout is None else time.monotonic() + timeout
         while not done.wait(0.25):
             if not self._thread.is_alive():
-                raise StoreError(f"the store writer for {self.db.dialect.masked_url} stopped")
+                raise StoreError(f"{self._name} stopped")
             if deadline is not None and time.monotonic() >= deadline:
-                raise StoreError(
-                    f"flushing the store at {self.db.dialect.masked_url} did not finish "
-                    f"within {timeout} s"
-                )
+                raise StoreError(f"flushing {self._flush_target} did not finish within {timeout} s")
 
-    def take_error(self) -> StoreError | None:
+    def take_error(self) -> HeadwaterError | None:
         """The first write error since the last call (with the others counted), or None."""
         with self._errors_lock:
             errors, self._errors = self._errors, []
         if not errors:
             return None
-        first = errors[0]
         more = f" (and {len(errors) - 1} more failed writes)" if len(errors) > 1 else ""
-        err = StoreError(
-            f"a buffered write to {self.db.dialect.masked_url} failed: "
-            f"{self.db.dialect.describe(first)}{more}"
-        )
-        err.__cause__ = first
-        return err
+        return self._error(errors[0], more)
 
     def stop(self, timeout: float | None = 30.0) -> None:
         if self._thread.is_alive():
             self.wait(timeout, kind=STOP)
             self._thread.join(timeout)
+
+    # -- what subclasses give ----------------------------------------------------
+    def _apply(self, batch: list[Op]) -> None:
+        """Write one batch; keep what failed with :meth:`_record` (runs on the thread)."""
+        raise NotImplementedError
+
+    def _error(self, first: BaseException, more: str) -> HeadwaterError:
+        """The error :meth:`take_error` returns for ``first`` (``more`` counts the rest)."""
+        raise NotImplementedError
+
+    def _on_stop(self) -> None:
+        """Called on the thread when it stops, after the last batch."""
 
     # -- the thread --------------------------------------------------------------
     def _run(self) -> None:
@@ -129,7 +148,7 @@ class Writer:
             for event in waiters:
                 event.set()
             if stopping:
-                self.db.close()
+                self._on_stop()
                 return
 
     def _fill(self, batch: list[Op], waiters: list[threading.Event]) -> bool:
@@ -156,6 +175,45 @@ class Writer:
             batch.append(item)
         return False
 
+    def _record(self, errors: list[BaseException]) -> None:
+        if errors:
+            with self._errors_lock:
+                self._errors.extend(errors)
+
+
+class Writer(QueueWriter):
+    """Owns one connection and the thread that writes through it."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        heartbeat_seconds: float,
+        batch_size: int = 5000,
+        batch_wait: float = 0.05,
+    ) -> None:
+        self.db = db
+        url = db.dialect.masked_url
+        super().__init__(
+            name=f"the store writer for {url}",
+            flush_target=f"the store at {url}",
+            thread_name="headwater-store-writer",
+            heartbeat_seconds=heartbeat_seconds,
+            batch_size=batch_size,
+            batch_wait=batch_wait,
+        )
+
+    def _error(self, first: BaseException, more: str) -> StoreError:
+        err = StoreError(
+            f"a buffered write to {self.db.dialect.masked_url} failed: "
+            f"{self.db.dialect.describe(first)}{more}"
+        )
+        err.__cause__ = first
+        return err
+
+    def _on_stop(self) -> None:
+        self.db.close()
+
     def _apply(self, batch: list[Op]) -> None:
         try:
             changes = self.db.transaction(lambda db: apply_ops(db, batch))
@@ -177,11 +235,6 @@ class Writer:
                 self.running_flows[run_id] = None
             elif type_ in FINAL_STATE_TYPES:
                 self.running_flows.pop(run_id, None)
-
-    def _record(self, errors: list[BaseException]) -> None:
-        if errors:
-            with self._errors_lock:
-                self._errors.extend(errors)
 
 
 def _apply_one_by_one(db: Database, batch: list[Op]) -> tuple[list[tuple[str, str]], list[Any]]:

@@ -12,23 +12,24 @@ naming what was not written: nothing is dropped silently. After such a failure
 later batches are tried once each until one gets through, so a server that is
 gone costs one retry window, not one per batch.
 
-Like the embedded writer, it also heartbeats every flow run this process set
-Running until it reaches a final state.
+The queue, batching, flush/stop, the heartbeat of this process's Running flow
+runs and error keeping are the embedded writer's
+(:class:`~headwater._store.writer.QueueWriter`); this module adds how a batch
+is posted and what its errors say.
 """
 
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import time
 import uuid
 from collections import Counter
 from typing import TYPE_CHECKING
 
 from headwater._store.http.codec import op_json
-from headwater._store.ops import FINAL_STATE_TYPES, FLUSH, HEARTBEAT, STATE, STOP, Op, text
+from headwater._store.ops import FINAL_STATE_TYPES, STATE, Op, text
 from headwater._store.processes import HOSTNAME
+from headwater._store.writer import QueueWriter
 from headwater.errors import HeadwaterError, InvalidRequest, StoreError
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def _summary(ops: list[Op]) -> str:
     return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for what, n in sorted(counts.items()))
 
 
-class BatchWriter:
+class BatchWriter(QueueWriter):
     """Owns the queue and the thread that posts it to the server."""
 
     def __init__(
@@ -56,58 +57,21 @@ class BatchWriter:
         batch_wait: float = 0.05,
     ) -> None:
         self.http = http
-        self.queue: queue.SimpleQueue[Op] = queue.SimpleQueue()
-        self.put = self.queue.put
-        self.heartbeat_seconds = heartbeat_seconds
-        self.batch_size = batch_size
-        self.batch_wait = batch_wait
-        self.running_flows: dict[str, None] = {}
-        """Flow runs this process set Running and that are not final yet (insertion-ordered)."""
-        self._errors: list[BaseException] = []
-        self._errors_lock = threading.Lock()
         self._unreachable = False
         """True after a batch could not be delivered: later batches are tried once, not
         for ``retry_seconds`` each, until one gets through (a dead server fails fast)."""
-        self._thread = threading.Thread(
-            target=self._run, name="headwater-http-store-writer", daemon=True
+        super().__init__(
+            name=f"the HTTP store writer for {http.base_url}",
+            flush_target=f"the HTTP store to {http.base_url}",
+            thread_name="headwater-http-store-writer",
+            heartbeat_seconds=heartbeat_seconds,
+            batch_size=batch_size,
+            batch_wait=batch_wait,
         )
-        self._thread.start()
 
-    # -- called from other threads ----------------------------------------------
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None, *, kind: int = FLUSH) -> None:
-        """Block until every op enqueued before this call was posted (or failed)."""
-        if not self._thread.is_alive():
-            raise StoreError(
-                f"the HTTP store writer for {self.http.base_url} is not running "
-                "(the store was closed, or this is a forked child using its parent's store)"
-            )
-        done = threading.Event()
-        self.put((kind, done))
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not done.wait(0.25):
-            if not self._thread.is_alive():
-                raise StoreError(f"the HTTP store writer for {self.http.base_url} stopped")
-            if deadline is not None and time.monotonic() >= deadline:
-                raise StoreError(
-                    f"flushing the HTTP store to {self.http.base_url} did not finish "
-                    f"within {timeout} s"
-                )
-
-    def take_error(self) -> HeadwaterError | None:
-        """The first write error since the last call (with the others counted), or None.
-
-        An :class:`~headwater.errors.AuthorizationError` is returned as it is, so a
-        missing or wrong ``HEADWATER_API_KEY`` reads as what it is.
-        """
-        with self._errors_lock:
-            errors, self._errors = self._errors, []
-        if not errors:
-            return None
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more failed writes)" if len(errors) > 1 else ""
+    def _error(self, first: BaseException, more: str) -> HeadwaterError:
+        """An :class:`~headwater.errors.AuthorizationError` is returned as it is, so a
+        missing or wrong ``HEADWATER_API_KEY`` reads as what it is."""
         if isinstance(first, PermissionError) and isinstance(first, HeadwaterError):
             first.args = (f"{first}{more}",)
             return first
@@ -116,67 +80,10 @@ class BatchWriter:
         return err
 
     def stop(self, timeout: float | None = 60.0) -> None:
-        if self._thread.is_alive():
-            self.wait(timeout, kind=STOP)
-            self._thread.join(timeout)
+        """As :meth:`QueueWriter.stop`, waiting longer: a batch may be in its retry window."""
+        super().stop(timeout)
 
-    # -- the thread --------------------------------------------------------------
-    def _run(self) -> None:
-        get = self.queue.get
-        next_heartbeat = time.monotonic() + self.heartbeat_seconds
-        while True:
-            timeout = None
-            if self.running_flows:
-                timeout = max(0.0, next_heartbeat - time.monotonic())
-            batch: list[Op] = []
-            waiters: list[threading.Event] = []
-            stopping = False
-            try:
-                item = get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            if item is not None:
-                if item[0] >= FLUSH:
-                    waiters.append(item[1])
-                    stopping = item[0] == STOP
-                else:
-                    batch.append(item)
-                    stopping = self._fill(batch, waiters)
-            if self.running_flows and time.monotonic() >= next_heartbeat:
-                batch.append((HEARTBEAT, list(self.running_flows), time.time()))
-                next_heartbeat = time.monotonic() + self.heartbeat_seconds
-            if batch:
-                self._post(batch)
-            for event in waiters:
-                event.set()
-            if stopping:
-                return
-
-    def _fill(self, batch: list[Op], waiters: list[threading.Event]) -> bool:
-        """Add ops to ``batch`` until it is full, its time is up or a flush waits.
-
-        Returns True when a stop request was taken from the queue.
-        """
-        q = self.queue
-        deadline = time.monotonic() + self.batch_wait
-        while len(batch) < self.batch_size:
-            try:
-                item = q.get_nowait()
-            except queue.Empty:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                try:
-                    item = q.get(timeout=remaining)
-                except queue.Empty:
-                    return False
-            if item[0] >= FLUSH:
-                waiters.append(item[1])
-                return bool(item[0] == STOP)
-            batch.append(item)
-        return False
-
-    def _post(self, batch: list[Op]) -> None:
+    def _apply(self, batch: list[Op]) -> None:
         batch_id = uuid.uuid4().hex
         try:
             body = {
@@ -220,11 +127,6 @@ class BatchWriter:
                     self.running_flows[op[2]] = None
                 elif type_ in FINAL_STATE_TYPES:
                     self.running_flows.pop(op[2], None)
-
-    def _record(self, errors: list[BaseException]) -> None:
-        if errors:
-            with self._errors_lock:
-                self._errors.extend(errors)
 
 
 def _not_written(exc: BaseException, batch: list[Op], url: str) -> BaseException:

@@ -1,5 +1,10 @@
-"""Query parameters the flow-run and task-run lists share (time ranges, sort) and how a
-list or count with a ``state`` filter is read from the store.
+"""Query parameters the flow-run and task-run lists share (state, tag, time ranges, sort)
+and how a list or count with a ``state`` filter is read from the store.
+
+A route takes the shared filters as one parameter, ``filters: RunQuery``
+(FastAPI lists them as the same query parameters), and hands it to
+:func:`read_runs`/:func:`count_runs` with what is its own (flow name, flow run id,
+sort, page).
 
 Times are ISO 8601 (``2026-01-31T12:00:00Z``, ``2026-01-31T12:00:00+02:00``; a
 time without an offset is UTC) or POSIX seconds (``1769860800``). A value that
@@ -10,13 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from headwater._store.records import RunSort
 from headwater.server._errors import ApiError
+from headwater.server._params import StateValues, parse_state_filter
 
 if TYPE_CHECKING:
     from headwater.cli._filters import StateFilter
@@ -25,6 +32,8 @@ __all__ = [
     "CreatedAfter",
     "CreatedBefore",
     "FlowRunSort",
+    "RunFilters",
+    "RunQuery",
     "StartAfter",
     "StartBefore",
     "Tags",
@@ -33,6 +42,7 @@ __all__ = [
     "count_runs",
     "parse_time",
     "read_runs",
+    "run_filters",
     "time_filters",
 ]
 
@@ -130,19 +140,63 @@ def time_filters(
     }
 
 
+@dataclass(frozen=True)
+class RunFilters:
+    """The ``state``, ``tag`` and time-range query values of a run list or count, as given.
+
+    They are parsed by :meth:`parsed` in the route (so a bad value is a 422 from the
+    route, after FastAPI has checked the other parameters).
+    """
+
+    state: list[str] | None
+    tag: list[str] | None
+    start_after: str | None
+    start_before: str | None
+    created_after: str | None
+    created_before: str | None
+
+    def parsed(self) -> tuple[StateFilter, dict[str, Any]]:
+        """The state filter, and ``tags`` and the times as keyword arguments for the store."""
+        states = parse_state_filter(self.state)
+        times = time_filters(
+            self.start_after, self.start_before, self.created_after, self.created_before
+        )
+        return states, {"tags": self.tag or None, **times}
+
+
+def run_filters(
+    state: StateValues = None,
+    tag: Tags = None,
+    start_after: StartAfter = None,
+    start_before: StartBefore = None,
+    created_after: CreatedAfter = None,
+    created_before: CreatedBefore = None,
+) -> RunFilters:
+    """The dependency behind :data:`RunQuery`: the shared query values, unparsed."""
+    return RunFilters(state, tag, start_after, start_before, created_after, created_before)
+
+
+RunQuery = Annotated[RunFilters, Depends(run_filters)]
+"""A route parameter that takes the shared run filters from the query string."""
+
+
 def read_runs(
     read: Callable[..., list[R]],
-    states: StateFilter,
+    query: tuple[StateFilter, dict[str, Any]],
     *,
     limit: int,
     offset: int,
-    **filters: Any,
+    **scope: Any,
 ) -> list[R]:
     """One page of runs from ``read`` (a store's ``read_flow_runs``/``read_task_runs``).
 
+    ``query`` is :meth:`RunFilters.parsed`; ``scope`` the route's own keyword
+    arguments for the store (flow name, flow run id, sort).
     The store ANDs state types and state names; a ``state`` filter naming both
     means any of them, so that case narrows by type in SQL and matches here.
     """
+    states, filters = query
+    filters = {**filters, **scope}
     if states.types and states.names:
         runs = read(state_types=states.covering_types(), limit=None, **filters)
         matching = [r for r in runs if states.matches(r.state_type, r.state_name)]  # type: ignore[attr-defined]
@@ -159,10 +213,12 @@ def read_runs(
 def count_runs(
     count: Callable[..., int],
     read: Callable[..., list[Any]],
-    states: StateFilter,
-    **filters: Any,
+    query: tuple[StateFilter, dict[str, Any]],
+    **scope: Any,
 ) -> int:
     """How many runs :func:`read_runs` would page through (``count`` is the store's count)."""
+    states, filters = query
+    filters = {**filters, **scope}
     if states.types and states.names:
         runs = read(state_types=states.covering_types(), limit=None, **filters)
         return sum(1 for r in runs if states.matches(r.state_type, r.state_name))

@@ -14,25 +14,15 @@ from pydantic import BaseModel, Field, field_validator
 from headwater._store.records import RunSort, StateRecord
 from headwater.errors import ConfigurationError, ObjectNotFound
 from headwater.server._errors import ApiError, not_found
-from headwater.server._params import (
-    Limit,
-    Offset,
-    StateValues,
-    current_store,
-    parse_state_filter,
-)
+from headwater.server._params import Limit, Offset, current_store
 from headwater.server._security import require_admin
 from headwater.server.api._run_query import (
-    CreatedAfter,
-    CreatedBefore,
     FlowRunSort,
-    StartAfter,
-    StartBefore,
-    Tags,
+    RunFilters,
+    RunQuery,
     TaskRunSort,
     count_runs,
     read_runs,
-    time_filters,
 )
 from headwater.server.schemas import Count, ErrorResponse, FlowRun, LogLine, StateChange, TaskRun
 
@@ -57,59 +47,40 @@ def _flow_run_id(flow_run_id: str) -> str:
 
 
 def list_flow_runs_of(
+    filters: RunFilters,
     *,
     flow_name: str | None,
-    state: list[str] | None,
-    tag: list[str] | None,
     parent_flow_run_id: str | None,
-    start_after: str | None,
-    start_before: str | None,
-    created_after: str | None,
-    created_before: str | None,
     sort: RunSort,
     limit: int,
     offset: int,
 ) -> list[FlowRun]:
     """A page of flow runs from the query values (shared with ``/flows/{name}/flow_runs``)."""
-    states = parse_state_filter(state)
-    times = time_filters(start_after, start_before, created_after, created_before)
     runs = read_runs(
         current_store().read_flow_runs,
-        states,
+        filters.parsed(),
         limit=limit,
         offset=offset,
         flow_name=flow_name,
-        tags=tag or None,
         parent_flow_run_id=parent_flow_run_id,
         sort=sort,
-        **times,
     )
     return [FlowRun.model_validate(r, from_attributes=True) for r in runs]
 
 
 @router.get("", response_model=list[FlowRun], summary="List flow runs, newest first")
 def list_flow_runs(
+    filters: RunQuery,
     flow_name: FlowName = None,
-    state: StateValues = None,
-    tag: Tags = None,
     parent_flow_run_id: ParentId = None,
-    start_after: StartAfter = None,
-    start_before: StartBefore = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
     sort: FlowRunSort = "created_desc",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[FlowRun]:
     return list_flow_runs_of(
+        filters,
         flow_name=flow_name,
-        state=state,
-        tag=tag,
         parent_flow_run_id=parent_flow_run_id,
-        start_after=start_after,
-        start_before=start_before,
-        created_after=created_after,
-        created_before=created_before,
         sort=sort,
         limit=limit,
         offset=offset,
@@ -118,27 +89,19 @@ def list_flow_runs(
 
 @router.get("/count", response_model=Count, summary="Count flow runs matching the filters")
 def count_flow_runs(
+    filters: RunQuery,
     flow_name: FlowName = None,
-    state: StateValues = None,
-    tag: Tags = None,
     parent_flow_run_id: ParentId = None,
-    start_after: StartAfter = None,
-    start_before: StartBefore = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
 ) -> Count:
     """How many runs ``GET /api/flow_runs`` pages through with the same filters."""
-    states = parse_state_filter(state)
-    times = time_filters(start_after, start_before, created_after, created_before)
+    query = filters.parsed()
     store = current_store()
     total = count_runs(
         store.count_flow_runs,
         store.read_flow_runs,
-        states,
+        query,
         flow_name=flow_name,
-        tags=tag or None,
         parent_flow_run_id=parent_flow_run_id,
-        **times,
     )
     return Count(count=total)
 
@@ -175,28 +138,20 @@ def read_flow_run_states(flow_run_id: str) -> list[StateChange]:
 )
 def read_flow_run_task_runs(
     flow_run_id: str,
-    state: StateValues = None,
-    tag: Tags = None,
-    start_after: StartAfter = None,
-    start_before: StartBefore = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
+    filters: RunQuery,
     sort: TaskRunSort = "created_asc",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TaskRun]:
-    states = parse_state_filter(state)
-    times = time_filters(start_after, start_before, created_after, created_before)
+    query = filters.parsed()
     full_id = _flow_run_id(flow_run_id)
     runs = read_runs(
         current_store().read_task_runs,
-        states,
+        query,
         limit=limit,
         offset=offset,
         flow_run_id=full_id,
-        tags=tag or None,
         sort=sort,
-        **times,
     )
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 

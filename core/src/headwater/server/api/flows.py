@@ -10,15 +10,8 @@ from pydantic import BaseModel, Field
 
 from headwater.errors import ObjectNotFound
 from headwater.server._errors import not_found
-from headwater.server._params import Limit, Offset, StateValues, current_store
-from headwater.server.api._run_query import (
-    CreatedAfter,
-    CreatedBefore,
-    FlowRunSort,
-    StartAfter,
-    StartBefore,
-    Tags,
-)
+from headwater.server._params import Limit, Offset, current_store
+from headwater.server.api._run_query import FlowRunSort, RunQuery
 from headwater.server.api.flow_runs import list_flow_runs_of
 from headwater.server.schemas import ErrorResponse, FlowRun
 
@@ -91,12 +84,7 @@ def read_flow(name: str) -> FlowDetail:
 )
 def read_flow_flow_runs(
     name: str,
-    state: StateValues = None,
-    tag: Tags = None,
-    start_after: StartAfter = None,
-    start_before: StartBefore = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
+    filters: RunQuery,
     sort: FlowRunSort = "created_desc",
     limit: Limit = 100,
     offset: Offset = 0,
@@ -104,14 +92,9 @@ def read_flow_flow_runs(
     """The runs of this flow, with the filters of ``GET /api/flow_runs``."""
     flow = _flow(name)
     return list_flow_runs_of(
+        filters,
         flow_name=flow.name,
-        state=state,
-        tag=tag,
         parent_flow_run_id=None,
-        start_after=start_after,
-        start_before=start_before,
-        created_after=created_after,
-        created_before=created_before,
         sort=sort,
         limit=limit,
         offset=offset,

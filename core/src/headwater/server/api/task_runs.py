@@ -9,18 +9,8 @@ from fastapi import APIRouter, Query
 
 from headwater.errors import ObjectNotFound
 from headwater.server._errors import not_found
-from headwater.server._params import Limit, Offset, StateValues, current_store, parse_state_filter
-from headwater.server.api._run_query import (
-    CreatedAfter,
-    CreatedBefore,
-    StartAfter,
-    StartBefore,
-    Tags,
-    TaskRunSort,
-    count_runs,
-    read_runs,
-    time_filters,
-)
+from headwater.server._params import Limit, Offset, current_store
+from headwater.server.api._run_query import RunQuery, TaskRunSort, count_runs, read_runs
 from headwater.server.schemas import Count, ErrorResponse, StateChange, TaskRun
 
 __all__ = ["router"]
@@ -36,54 +26,29 @@ FlowRunId = Annotated[str | None, Query(description="Only task runs of this flow
 
 @router.get("", response_model=list[TaskRun], summary="List task runs, oldest first")
 def list_task_runs(
+    filters: RunQuery,
     flow_run_id: FlowRunId = None,
-    state: StateValues = None,
-    tag: Tags = None,
-    start_after: StartAfter = None,
-    start_before: StartBefore = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
     sort: TaskRunSort = "created_asc",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TaskRun]:
-    states = parse_state_filter(state)
-    times = time_filters(start_after, start_before, created_after, created_before)
     runs = read_runs(
         current_store().read_task_runs,
-        states,
+        filters.parsed(),
         limit=limit,
         offset=offset,
         flow_run_id=flow_run_id,
-        tags=tag or None,
         sort=sort,
-        **times,
     )
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 
 
 @router.get("/count", response_model=Count, summary="Count task runs matching the filters")
-def count_task_runs(
-    flow_run_id: FlowRunId = None,
-    state: StateValues = None,
-    tag: Tags = None,
-    start_after: StartAfter = None,
-    start_before: StartBefore = None,
-    created_after: CreatedAfter = None,
-    created_before: CreatedBefore = None,
-) -> Count:
+def count_task_runs(filters: RunQuery, flow_run_id: FlowRunId = None) -> Count:
     """How many task runs ``GET /api/task_runs`` pages through with the same filters."""
-    states = parse_state_filter(state)
-    times = time_filters(start_after, start_before, created_after, created_before)
+    query = filters.parsed()
     store = current_store()
-    total = count_runs(
-        store.count_task_runs,
-        store.read_task_runs,
-        states,
-        flow_run_id=flow_run_id,
-        tags=tag or None,
-        **times,
-    )
+    total = count_runs(store.count_task_runs, store.read_task_runs, query, flow_run_id=flow_run_id)
     return Count(count=total)
 
 
