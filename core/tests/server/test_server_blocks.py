@@ -243,18 +243,26 @@ def test_include_secrets_returns_stored_values_and_is_audited(
     client: httpx.Client, store_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     _save_warehouse()
-    with caplog.at_level(logging.WARNING, logger="headwater.server.audit"):
-        doc = _get(client, f"/api/block_documents/{WAREHOUSE}/prod", include_secrets="true")
-    assert doc["data"]["password"] == PASSWORD
-    assert doc["data"]["fallback_password"] == "env://API_FALLBACK_PASSWORD"
-    assert doc["data"]["backup_credentials"]["$block"]["data"] == {"token": TOKEN}
-    audit = [r for r in caplog.records if r.name == "headwater.server.audit"]
-    assert len(audit) == 1
-    assert "api-warehouse/prod" in audit[0].getMessage()
-    assert PASSWORD not in audit[0].getMessage()
-    with caplog.at_level(logging.WARNING, logger="headwater.server.audit"):
-        _get(client, f"/api/block_documents/{WAREHOUSE}/prod")
-    assert len([r for r in caplog.records if r.name == "headwater.server.audit"]) == 1
+    logger = logging.getLogger("headwater.server.audit")
+    # Attach to the audit logger itself: the headwater logger may not propagate to the root
+    # logger that caplog listens on (it depends on which tests configured logging first).
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.WARNING, logger=logger.name):
+            doc = _get(client, f"/api/block_documents/{WAREHOUSE}/prod", include_secrets="true")
+        assert doc["data"]["password"] == PASSWORD
+        assert doc["data"]["fallback_password"] == "env://API_FALLBACK_PASSWORD"
+        assert doc["data"]["backup_credentials"]["$block"]["data"] == {"token": TOKEN}
+        audit = list({id(r): r for r in caplog.records if r.name == logger.name}.values())
+        assert len(audit) == 1
+        assert "api-warehouse/prod" in audit[0].getMessage()
+        assert PASSWORD not in audit[0].getMessage()
+        with caplog.at_level(logging.WARNING, logger=logger.name):
+            _get(client, f"/api/block_documents/{WAREHOUSE}/prod")
+        again = {id(r) for r in caplog.records if r.name == logger.name}
+        assert len(again) == 1
+    finally:
+        logger.removeHandler(caplog.handler)
 
 
 def test_include_secrets_needs_the_admin_role(
