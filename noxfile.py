@@ -45,6 +45,11 @@ def _depends_on_blocks(folder: Path) -> bool:
     return any(d.replace(" ", "").startswith("headwater-blocks") for d in deps)
 
 
+def _has_extra(folder: Path, extra: str) -> bool:
+    meta = tomllib.loads((folder / "pyproject.toml").read_text())
+    return extra in meta.get("project", {}).get("optional-dependencies", {})
+
+
 def _ensure_postgres(session: nox.Session) -> None:
     """Start the machine's PostgreSQL if it is not answering; tests then fail loudly if it is still down."""
     if shutil.which("pg_isready") is None:
@@ -124,8 +129,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's src/ (config in the root pyproject.toml)."""
     # pytest too: headwater.testing ships pytest fixtures, and their decorators need its types
+    # and each package's `typing` extra (boto3-stubs...), so vendor clients are checked too
     session.install(
-        "mypy>=1.11", *(str(p) for p in PACKAGES.values()), "psycopg[binary]>=3.1.18", "pytest>=8.2"
+        "mypy>=1.11",
+        *(f"{p}[typing]" if _has_extra(p, "typing") else str(p) for p in PACKAGES.values()),
+        "psycopg[binary]>=3.1.18",
+        "pytest>=8.2",
     )
     session.run("mypy", *SRC_DIRS)
 
@@ -207,14 +216,29 @@ def bench(session: nox.Session) -> None:
     )
 
 
+@nox.session(name="bench-aws", python=PYTHON)
+def bench_aws(session: nox.Session) -> None:
+    """S3 transfers through headwater-aws' S3Bucket against raw boto3 on a local moto server
+    (``benchmarks/aws_s3.py``, also runnable alone). Pass ``-- --quick`` for a short run."""
+    session.install(
+        str(ROOT / "core"),
+        str(ROOT / "integrations" / "aws"),
+        "moto[server]>=5.2.5",
+        "rich>=14.1",
+    )
+    session.run("python", str(ROOT / "benchmarks" / "aws_s3.py"), *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Run the demo flows on the embedded default store, show what was recorded, then serve the
+    """Run the demo flows on the embedded default store (the core demo, then an S3 flow on a
+    local moto server through headwater-aws blocks), show what was recorded, then serve the
     UI over it at http://127.0.0.1:4200 until Ctrl-C (``-- --no-serve`` to skip that)."""
-    session.install(str(ROOT / "core"))
+    session.install(str(ROOT / "core"), str(ROOT / "integrations" / "aws"), "moto[server]>=5.2.5")
     home = Path(os.environ.get("HEADWATER_HOME", ROOT / ".nox" / "demo-home"))
     env = {"HEADWATER_HOME": str(home)}
     session.run("python", str(ROOT / "docs" / "examples" / "demo.py"), env=env)
+    session.run("python", str(ROOT / "docs" / "examples" / "aws_demo.py"), env=env)
     session.run("headwater", "flow-run", "ls", "--limit", "5", env=env)
     session.run("headwater", "block", "ls", env=env)
     if "--no-serve" in session.posargs:

@@ -20,7 +20,13 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
     ├── AuthorizationError (PermissionError)  the server refused the token or its role
     ├── InvalidStateTransition (ValueError)   a run cannot go to that state (cancel a finished run)
     ├── InvalidRequest (ValueError)           the server rejected a request's values (HTTP 422)
+    ├── TransientError                        a service is busy or briefly down: safe to retry
     └── CancelledRun                          a run was cancelled
+
+Integrations hang their own trees under :class:`HeadwaterError` (``AwsError``
+in ``headwater-aws``...) and derive throttling errors from
+:class:`TransientError`, so ``retry_condition_fn=retry_on_transient_errors``
+(:mod:`headwater.retries`) retries exactly those.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ __all__ = [
     "RunTimeoutError",
     "SchemaVersionError",
     "StoreError",
+    "TransientError",
     "UnfinishedRun",
 ]
 
@@ -99,6 +106,14 @@ class InvalidStateTransition(HeadwaterError, ValueError):
 
 class InvalidRequest(HeadwaterError, ValueError):
     """The server rejected a request's values (HTTP 422); the message quotes its ``detail``."""
+
+
+class TransientError(HeadwaterError):
+    """A service refused a call for now (throttling, rate limits, brief unavailability).
+
+    The same call is expected to succeed later, so it is safe to retry:
+    ``@task(retries=3, retry_condition_fn=retry_on_transient_errors)``.
+    """
 
 
 class CancelledRun(HeadwaterError):

@@ -13,9 +13,9 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from headwater.errors import ConfigurationError
+from headwater.errors import ConfigurationError, TransientError
 
-__all__ = ["apply_jitter", "exponential_backoff", "retry_delays"]
+__all__ = ["apply_jitter", "exponential_backoff", "retry_delays", "retry_on_transient_errors"]
 
 
 class _Random(Protocol):
@@ -96,3 +96,20 @@ def apply_jitter(delay: float, factor: float | None, rng: _Random = random) -> f
     if factor < 0:
         raise ConfigurationError(f"retry_jitter_factor must be >= 0, got {factor!r}")
     return max(0.0, float(delay) + float(delay) * factor * rng.random())
+
+
+def retry_on_transient_errors(task: Any, task_run: Any, state: Any) -> bool:
+    """A ``retry_condition_fn`` that retries only when the run failed with a
+    :class:`~headwater.errors.TransientError` (throttling, rate limits), directly
+    or as the cause of the exception it raised.
+
+    ``@task(retries=5, retry_delay_seconds=exponential_backoff(1), retry_condition_fn=retry_on_transient_errors)``
+    """
+    exc = getattr(state, "data", None)
+    seen: set[int] = set()
+    while isinstance(exc, BaseException) and id(exc) not in seen:
+        if isinstance(exc, TransientError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -20,6 +20,7 @@ import concurrent.futures
 import contextvars
 import os
 import queue
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Self
@@ -54,11 +55,18 @@ __all__ = [
 ]
 
 
+def _is_pydantic_model(value: object) -> bool:
+    # pydantic is only imported by code that uses it, so a value cannot be a model before that.
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
+
+
 def expand_map_parameters(parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One parameters dict per mapped call (zip semantics).
 
-    Iterable values are mapped over; :class:`unmapped` values, strings, bytes
-    and mappings are passed whole to every call; a future is resolved and its
+    Iterable values are mapped over; :class:`unmapped` values, strings, bytes,
+    mappings and pydantic models (blocks: iterating one yields its fields) are
+    passed whole to every call; a future is resolved and its
     result mapped over. Raises :class:`ValueError` naming the parameters when
     the iterables differ in length or none is iterable.
     """
@@ -72,7 +80,11 @@ def expand_map_parameters(parameters: Mapping[str, Any]) -> list[dict[str, Any]]
         inner = value.value if wrap_failure else value
         if isinstance(inner, HeadwaterFuture):
             inner = inner.result()
-        if isinstance(inner, str | bytes | bytearray | Mapping) or not isinstance(inner, Iterable):
+        if (
+            isinstance(inner, str | bytes | bytearray | Mapping)
+            or not isinstance(inner, Iterable)
+            or _is_pydantic_model(inner)
+        ):
             static[name] = value
             continue
         items = list(inner)

@@ -187,8 +187,9 @@ def test_same_name_in_two_types_are_two_documents() -> None:
 
 
 def test_unknown_type_names_the_package_to_install() -> None:
-    with pytest.raises(UnknownBlockType, match="pip install headwater-aws"):
-        Block.load("aws-credentials/prod")
+    # (types of integrations that are not installed next to the core in any test session)
+    with pytest.raises(UnknownBlockType, match="pip install headwater-gcp"):
+        Block.load("gcp-credentials/prod")
     with pytest.raises(UnknownBlockType, match="pip install headwater-snowflake"):
         Block.load("snowflake-connector/warehouse")
     with pytest.raises(UnknownBlockType, match="unknown block type 'no-such-thing'"):

@@ -103,3 +103,50 @@ def test_flow_result_in_saved_block_is_read_by_another_process(
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "42"
+
+
+def test_tasks_use_the_flow_result_storage_and_serializer_unless_they_set_their_own(
+    tmp_path: Path,
+) -> None:
+    """As in Prefect: a task without result_storage/result_serializer uses its flow's, a nested
+    flow without its own uses its parent's, and a task's own settings win."""
+    from headwater._store import get_store
+
+    LocalFileSystem(basepath=str(tmp_path / "flow-res")).save("flow-res")
+    LocalFileSystem(basepath=str(tmp_path / "task-res")).save("task-res")
+
+    @task(persist_result=True)
+    def inherits(x: int) -> dict[str, int]:
+        return {"x": x}
+
+    @task(
+        persist_result=True, result_storage="local-file-system/task-res", result_serializer="pickle"
+    )
+    def own(x: int) -> int:
+        return x
+
+    @flow
+    def child() -> dict[str, int]:
+        return inherits(2)
+
+    @flow(
+        persist_result=True, result_storage="local-file-system/flow-res", result_serializer="json"
+    )
+    def parent() -> None:
+        inherits(1)
+        own(1)
+        child()
+
+    parent()
+    keys = {(tr.task_key.split(".")[-1], tr.result_key) for tr in get_store().read_task_runs()}
+    by_storage = sorted(k.split("#")[0] for _, k in keys if k)
+    assert by_storage == [
+        "block://local-file-system/flow-res",
+        "block://local-file-system/flow-res",
+        "block://local-file-system/task-res",
+    ]
+    # the flow's JSON serializer reached the inheriting tasks: their records are readable JSON
+    inherited = [k for name, k in keys if k and "flow-res" in k]
+    for key in inherited:
+        record = (tmp_path / "flow-res" / key.split("#")[1]).read_bytes()
+        assert b'"x"' in record, record[:200]

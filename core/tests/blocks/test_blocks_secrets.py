@@ -153,8 +153,8 @@ def test_urls_are_values_not_references() -> None:
 
 
 def test_unknown_integration_scheme_names_the_package() -> None:
-    block = SecretsTestBlock(password="aws-sm://prod/db")
-    with pytest.raises(BlockSecretResolutionError, match="pip install headwater-aws"):
+    block = SecretsTestBlock(password="gcp-sm://prod/db")
+    with pytest.raises(BlockSecretResolutionError, match="pip install headwater-gcp"):
         block.password.get_secret_value()
 
 

@@ -200,9 +200,9 @@ def test_unknown_type_is_one_line_error(runner: CliRunner) -> None:
 
 
 def test_known_integration_slug_names_the_package(runner: CliRunner) -> None:
-    result = invoke(runner, "create", "aws-credentials/prod", "--set", "region_name=eu")
+    result = invoke(runner, "create", "gcp-credentials/prod", "--set", "region_name=eu")
     assert result.exit_code == 1
-    assert "headwater-aws" in result.stderr
+    assert "headwater-gcp" in result.stderr
 
 
 def test_invalid_field_value_names_the_field_not_the_value(runner: CliRunner) -> None:

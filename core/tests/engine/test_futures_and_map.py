@@ -77,6 +77,21 @@ def test_map_with_unmapped_and_list_result() -> None:
     assert get_store().count_task_runs() == 3
 
 
+def test_map_passes_a_block_whole_to_every_call() -> None:
+    """A pydantic model (a block) is iterable (over its fields) but is one value, not a list."""
+    from headwater.blocks import Secret
+
+    @task
+    def use(n: int, secret: Secret) -> str:
+        return f"{n}:{secret.get()}"
+
+    @flow
+    def f() -> list[str]:
+        return use.map([1, 2, 3], Secret(value="shared-value")).result()
+
+    assert f() == ["1:shared-value", "2:shared-value", "3:shared-value"]
+
+
 def test_map_zips_and_rejects_length_mismatch_naming_parameters() -> None:
     @flow
     def f() -> list[int]:

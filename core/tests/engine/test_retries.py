@@ -138,3 +138,42 @@ def test_retries_of_async_task() -> None:
         return await flaky()
 
     assert asyncio.run(f()) == 7
+
+
+def test_retry_on_transient_errors_retries_only_transient_failures() -> None:
+    from headwater.errors import TransientError
+    from headwater.retries import retry_on_transient_errors
+
+    class Throttled(TransientError):
+        pass
+
+    calls = {"busy": 0, "wrapped": 0, "broken": 0}
+
+    @task(retries=3, retry_delay_seconds=0, retry_condition_fn=retry_on_transient_errors)
+    def busy() -> str:
+        calls["busy"] += 1
+        if calls["busy"] < 3:
+            raise Throttled("slow down")
+        return "done"
+
+    @task(retries=3, retry_delay_seconds=0, retry_condition_fn=retry_on_transient_errors)
+    def wrapped() -> str:
+        calls["wrapped"] += 1
+        if calls["wrapped"] < 2:
+            try:
+                raise Throttled("rate exceeded")
+            except Throttled as exc:
+                raise RuntimeError("the client gave up") from exc
+        return "done"
+
+    @task(retries=3, retry_delay_seconds=0, retry_condition_fn=retry_on_transient_errors)
+    def broken() -> None:
+        calls["broken"] += 1
+        raise ValueError("bad input is not transient")
+
+    @flow
+    def f() -> tuple[str, str, bool]:
+        return busy(), wrapped(), broken(return_state=True).is_failed()
+
+    assert f() == ("done", "done", True)
+    assert calls == {"busy": 3, "wrapped": 2, "broken": 1}

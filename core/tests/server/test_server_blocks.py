@@ -393,7 +393,7 @@ def test_bad_data_is_a_422_naming_the_field_and_writes_nothing(
 
 def test_a_type_not_installed_on_the_server(client: httpx.Client, store_url: str) -> None:
     body = {
-        "block_type_slug": "aws-credentials",
+        "block_type_slug": "gcp-credentials",
         "name": "remote",
         "data": {"aws_access_key_id": "AKIA", "aws_secret_access_key": "aws-needle-2718"},
         "schema_version": 1,
@@ -401,14 +401,14 @@ def test_a_type_not_installed_on_the_server(client: httpx.Client, store_url: str
     created = client.post("/api/block_documents", json=body)
     assert created.status_code == 201, created.text  # clients that have the package use it
     assert "aws-needle-2718" not in created.text
-    doc = _get(client, "/api/block_documents/aws-credentials/remote")
+    doc = _get(client, "/api/block_documents/gcp-credentials/remote")
     assert doc["data"] is None
-    assert "pip install headwater-aws" in doc["error"]
-    revealed = _get(client, "/api/block_documents/aws-credentials/remote", include_secrets="1")
+    assert "pip install headwater-gcp" in doc["error"]
+    revealed = _get(client, "/api/block_documents/gcp-credentials/remote", include_secrets="1")
     assert revealed["data"]["aws_secret_access_key"] == "aws-needle-2718"
     # The server cannot tell which masked value to keep: it refuses the mask.
     masked = {"data": {"aws_access_key_id": "AKIA", "aws_secret_access_key": "********"}}
-    refused = client.put("/api/block_documents/aws-credentials/remote", json=masked)
+    refused = client.put("/api/block_documents/gcp-credentials/remote", json=masked)
     assert refused.status_code == 422
     assert "aws_secret_access_key" in refused.json()["detail"]
     assert "not installed" in refused.json()["detail"]
@@ -419,9 +419,9 @@ def test_block_types_one_by_slug(client: httpx.Client) -> None:
     assert one["slug"] == WAREHOUSE
     assert set(one["secret_fields"]) == {"password", "fallback_password"}
     assert "password" in one["block_schema"]["properties"]
-    missing = client.get("/api/block_types/aws-credentials")
+    missing = client.get("/api/block_types/gcp-credentials")
     assert missing.status_code == 404
-    assert "pip install headwater-aws" in missing.json()["detail"]
+    assert "pip install headwater-gcp" in missing.json()["detail"]
     assert client.get("/api/block_types/no-such-type").status_code == 404
 
 

@@ -143,7 +143,8 @@ def test_every_installed_block_type_has_a_form(
     assert 'name="csrf_token"' in page
     assert 'name="name"' in page
     for key in cls.model_fields:
-        assert f'name="f.{key}"' in page or f'name="u.{key}"' in page, key
+        # a field, a union toggle, or the fields of a sub-model (f.key.sub)
+        assert any(f'name="{p}.{key}{end}' in page for p in "fu" for end in '".@'), key
 
 
 def test_the_list_groups_documents_by_type_and_offers_every_type(
@@ -157,7 +158,7 @@ def test_the_list_groups_documents_by_type_and_offers_every_type(
     UiTestToken(token=SECRETS[3]).save("bot")
     # a document whose type's package is not installed
     get_store().save_block_document(
-        BlockDocumentRecord("id-aws-1", "aws-credentials", "legacy", 1, "opaque", 1.0, 1.0)
+        BlockDocumentRecord("id-aws-1", "gcp-credentials", "legacy", 1, "opaque", 1.0, 1.0)
     )
     real = registered_block_types()
 
@@ -170,25 +171,25 @@ def test_the_list_groups_documents_by_type_and_offers_every_type(
     monkeypatch.setattr(blocks_api, "registered_block_types", with_a_broken_type)
     page = _get(client, "/blocks")
     _no_secret(page)
-    assert page.index('id="type-aws-credentials"') < page.index('id="type-ui-test-creds"')
+    assert page.index('id="type-gcp-credentials"') < page.index('id="type-ui-test-creds"')
     group = page[page.index('id="type-ui-test-creds"') : page.index('id="type-ui-test-token"')]
     assert "Key credentials for the UI tests." in group
     assert group.index(">dev</a>") < group.index(">prod</a>")
     assert 'href="/blocks/ui-test-creds/prod"' in group
-    legacy = page[page.index('id="type-aws-credentials"') :]
-    assert "pip install headwater-aws" in legacy.split("</section>")[0]
+    legacy = page[page.index('id="type-gcp-credentials"') :]
+    assert "pip install headwater-gcp" in legacy.split("</section>")[0]
     assert "New block" in page
     assert 'href="/blocks/new/ui-test-service"' in page
     assert 'href="/blocks/new/broken-thing"' not in page
     assert "No module named &#39;zzz&#39;" in page
     # the document of the missing type: inspect explains, delete still works
-    inspect = _get(client, "/blocks/aws-credentials/legacy")
-    assert "pip install headwater-aws" in inspect
+    inspect = _get(client, "/blocks/gcp-credentials/legacy")
+    assert "pip install headwater-gcp" in inspect
     response = _post(
-        client, "/blocks/aws-credentials/legacy", "/blocks/aws-credentials/legacy/delete", {}
+        client, "/blocks/gcp-credentials/legacy", "/blocks/gcp-credentials/legacy/delete", {}
     )
     assert response.status_code == 303
-    assert [r.name for r in get_store().read_block_documents("aws-credentials")] == []
+    assert [r.name for r in get_store().read_block_documents("gcp-credentials")] == []
 
 
 def test_create_inspect_edit_and_delete_through_the_forms(
@@ -474,8 +475,8 @@ def test_unknown_blocks_and_types_are_404_pages_naming_them(
     assert "block &#39;ui-test-creds/ghost&#39; was not found" in page
     page = _get(client, "/blocks/ui-test-creds/ghost/edit", status=404)
     assert "ui-test-creds/ghost" in page
-    page = _get(client, "/blocks/new/aws-credentials", status=404)
-    assert "pip install headwater-aws" in page
+    page = _get(client, "/blocks/new/gcp-credentials", status=404)
+    assert "pip install headwater-gcp" in page
 
 
 def test_the_read_role_sees_no_write_buttons_and_cannot_write(

@@ -212,6 +212,13 @@ class _FlowRun:
         if persist is None and self.parent is not None:
             persist = self.parent.extra.get("persist_result")
         extra["persist_result"] = persist
+        # Tasks without their own result_storage/result_serializer use the flow's (as in
+        # Prefect); a nested flow without its own inherits its parent's.
+        for option in ("result_storage", "result_serializer"):
+            value = getattr(flow, option)
+            if value is None and self.parent is not None:
+                value = self.parent.extra.get(option)
+            extra[option] = value
         log_prints = flow.log_prints
         if log_prints is None:
             log_prints = self.parent.log_prints if self.parent is not None else False

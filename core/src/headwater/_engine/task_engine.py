@@ -103,6 +103,10 @@ class TaskCall:
     """The latest state of the run (what a future shows while it runs)."""
     result_ids: dict[int, tuple[Any, str]] | None = None
     """The flow run's ``id(result) -> (result, task_run_id)`` map (see :func:`track_result`)."""
+    flow_result_storage: Any = None
+    """The flow's ``result_storage``, used when the task sets none."""
+    flow_result_serializer: Any = None
+    """The flow's ``result_serializer``, used when the task sets none."""
 
     def current_state(self) -> State | None:
         return self.state
@@ -120,6 +124,8 @@ class TaskCall:
             flow_parameters=self.flow_parameters,
             flow_persist=self.flow_persist,
             log_prints=self.log_prints,
+            flow_result_storage=self.flow_result_storage,
+            flow_result_serializer=self.flow_result_serializer,
         )
 
     def __call__(self) -> State:
@@ -174,6 +180,8 @@ def create_task_call(
             extra.get("progress"),
             None,
             extra.get("result_ids"),
+            flow_result_storage=extra.get("result_storage"),
+            flow_result_serializer=extra.get("result_serializer"),
         )
     with _global_lock:
         n = _global_counts.get(key, 0)
@@ -443,7 +451,16 @@ class _TaskRun:
     def result_store(self) -> Any:
         from headwater.results import resolve_result_store
 
-        return resolve_result_store(self.task.result_storage, self.task.result_serializer)
+        task, call = self.task, self.call
+        storage = (
+            task.result_storage if task.result_storage is not None else call.flow_result_storage
+        )
+        serializer = (
+            task.result_serializer
+            if task.result_serializer is not None
+            else call.flow_result_serializer
+        )
+        return resolve_result_store(storage, serializer)
 
     def cache_lookup(self) -> State | None:
         """A Cached state when a valid record exists for the run's cache key."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from headwater.blocks.core import Block
+from headwater.blocks.progress import transfer_progress
 
 __all__ = [
     "CheckResult",
@@ -81,7 +82,9 @@ class ObjectStorageBlock(Block):
     """Object storage (buckets, containers): upload and download files, file objects and folders.
 
     Implement ``upload_from_file_object``, ``download_object_to_file_object`` and
-    ``list_objects``; paths and folders are derived from them.
+    ``list_paths``; paths and folders are derived from them. Vendor blocks add
+    their own ``list_objects`` returning what users of that vendor expect
+    (S3's object dictionaries, GCS blobs...).
     """
 
     _block_capabilities: ClassVar[frozenset[str]] = frozenset({"object-storage"})
@@ -98,9 +101,10 @@ class ObjectStorageBlock(Block):
     ) -> BinaryIO:
         """Write the object at ``from_path`` into ``to_file_object``; returns it."""
 
-    def list_objects(self, folder: str = "") -> list[str]:
-        """Paths of the objects under ``folder`` (needed by ``download_folder_to_path``)."""
-        raise NotImplementedError(f"{type(self).__qualname__} does not implement list_objects")
+    def list_paths(self, folder: str = "") -> list[str]:
+        """Paths of the objects under ``folder``, in the form ``download_object_to_path``
+        accepts (needed by ``download_folder_to_path``)."""
+        raise NotImplementedError(f"{type(self).__qualname__} does not implement list_paths")
 
     def upload_from_path(
         self, from_path: str | os.PathLike[str], to_path: str | None = None, **upload_kwargs: Any
@@ -113,15 +117,25 @@ class ObjectStorageBlock(Block):
         self,
         from_folder: str | os.PathLike[str],
         to_folder: str | None = None,
+        *,
+        progress: bool | None = None,
         **upload_kwargs: Any,
     ) -> str:
+        """Upload every file under ``from_folder`` to ``to_folder`` (keeping relative paths).
+
+        A progress bar is shown on a terminal; ``progress=False`` hides it,
+        ``True`` forces it.
+        """
         root = Path(from_folder)
         if not root.is_dir():
             raise NotADirectoryError(f"{root} is not a folder")
         prefix = (to_folder or "").strip("/")
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            rel = path.relative_to(root).as_posix()
-            self.upload_from_path(path, f"{prefix}/{rel}" if prefix else rel, **upload_kwargs)
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        with transfer_progress(len(files), f"uploading {root}", enabled=progress) as advance:
+            for path in files:
+                rel = path.relative_to(root).as_posix()
+                self.upload_from_path(path, f"{prefix}/{rel}" if prefix else rel, **upload_kwargs)
+                advance(1)
         return prefix
 
     def download_object_to_path(
@@ -135,16 +149,31 @@ class ObjectStorageBlock(Block):
         return target
 
     def download_folder_to_path(
-        self, from_folder: str, to_folder: str | os.PathLike[str], **download_kwargs: Any
+        self,
+        from_folder: str,
+        to_folder: str | os.PathLike[str],
+        *,
+        progress: bool | None = None,
+        **download_kwargs: Any,
     ) -> Path:
+        """Download every object under ``from_folder`` into ``to_folder`` (keeping relative
+        paths; an object that would land outside ``to_folder`` is refused).
+
+        A progress bar is shown on a terminal; ``progress=False`` hides it.
+        """
         root = Path(to_folder)
         prefix = from_folder.strip("/")
-        for key in self.list_objects(prefix):
-            rel = key[len(prefix) :].lstrip("/") if prefix and key.startswith(prefix) else key
-            target = (root / rel).resolve()
-            if not target.is_relative_to(root.resolve()):
-                raise ValueError(f"object {key!r} would be written outside {root}")
-            self.download_object_to_path(key, target, **download_kwargs)
+        keys = self.list_paths(prefix)
+        with transfer_progress(
+            len(keys), f"downloading {prefix or '/'}", enabled=progress
+        ) as advance:
+            for key in keys:
+                rel = key[len(prefix) :].lstrip("/") if prefix and key.startswith(prefix) else key
+                target = (root / rel).resolve()
+                if not target.is_relative_to(root.resolve()):
+                    raise ValueError(f"object {key!r} would be written outside {root}")
+                self.download_object_to_path(key, target, **download_kwargs)
+                advance(1)
         return root
 
 

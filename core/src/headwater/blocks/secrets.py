@@ -53,6 +53,7 @@ _SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*)://")
 
 KNOWN_INTEGRATION_SCHEMES = {
     "aws-sm": "headwater-aws",
+    "aws-ssm": "headwater-aws",
     "gcp-sm": "headwater-gcp",
     "azure-kv": "headwater-azure",
 }

@@ -1,0 +1,310 @@
+"""``AwsCredentials``: how every block of this package reaches AWS.
+
+A block holds either explicit keys (the secret ones as secrets, which may be
+references such as ``env://AWS_SECRET`` or ``aws-sm://...``), a profile name,
+or nothing at all, in which case boto3's default credential chain applies
+(environment, shared files, instance or task role). On top of any of these it
+can assume a role: the temporary credentials refresh themselves before they
+expire, for as long as the process uses them.
+
+Clients are created once per service and block instance and shared: botocore
+clients are thread-safe, sessions are not, so sessions are only touched under
+a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, cast
+
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
+
+from headwater.blocks import CheckResult, CredentialsBlock
+from headwater_aws.errors import AwsError, translate_errors
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_batch import BatchClient
+    from mypy_boto3_glue import GlueClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_sts import STSClient
+
+__all__ = ["AwsClientParameters", "AwsCredentials"]
+
+
+class AwsClientParameters(BaseModel):
+    """How clients connect: endpoint, TLS and botocore settings (none of them secret)."""
+
+    endpoint_url: str | None = Field(
+        default=None,
+        description="Send requests here instead of AWS (a VPC endpoint, LocalStack, moto...).",
+    )
+    verify: bool | str = Field(
+        default=True,
+        description="Verify TLS certificates: true, false, or the path of a CA bundle.",
+    )
+    use_ssl: bool = Field(default=True, description="Use HTTPS.")
+    api_version: str | None = Field(default=None, description="Pin the service API version.")
+    config: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "botocore Config options, e.g. "
+            '{"retries": {"max_attempts": 10, "mode": "standard"}, "connect_timeout": 5}.'
+        ),
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"endpoint_url must start with http:// or https:// (got {value!r})")
+        return value or None
+
+    @field_validator("config")
+    @classmethod
+    def _check_config(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value:
+            from botocore.config import Config
+
+            try:
+                Config(**value)
+            except TypeError as exc:
+                raise ValueError(f"config is not a valid botocore Config: {exc}") from None
+        return value or None
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``session.client(...)``."""
+        kwargs: dict[str, Any] = {"use_ssl": self.use_ssl, "verify": self.verify}
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+        if self.api_version:
+            kwargs["api_version"] = self.api_version
+        if self.config:
+            from botocore.config import Config
+
+            kwargs["config"] = Config(**self.config)
+        return kwargs
+
+
+class AwsCredentials(CredentialsBlock):
+    """Credentials and connection settings for AWS, with typed boto3 client getters.
+
+    Leave the keys and profile empty to use boto3's default credential chain.
+    Set ``assume_role_arn`` to work as a role; its temporary credentials are
+    refreshed automatically before they expire.
+
+    Example:
+        ```python
+        from headwater_aws import AwsCredentials
+
+        credentials = AwsCredentials.load("BLOCK_NAME")
+        s3 = credentials.get_s3_client()
+        print(credentials.check().message)
+        ```
+    """
+
+    _block_schema_version = 1
+
+    aws_access_key_id: str | None = Field(default=None, description="Access key id.")
+    aws_secret_access_key: SecretStr | None = Field(default=None, description="Secret access key.")
+    aws_session_token: SecretStr | None = Field(
+        default=None, description="Session token of temporary credentials."
+    )
+    profile_name: str | None = Field(default=None, description="A profile of the shared files.")
+    region_name: str | None = Field(
+        default=None,
+        description="Region, e.g. eu-west-1 (else AWS_DEFAULT_REGION or the profile's).",
+    )
+    assume_role_arn: str | None = Field(
+        default=None, description="Assume this role (arn:aws:iam::123456789012:role/etl)."
+    )
+    assume_role_session_name: str = Field(
+        default="headwater", description="RoleSessionName of the assumed-role session."
+    )
+    assume_role_external_id: SecretStr | None = Field(
+        default=None, description="ExternalId the role's trust policy expects."
+    )
+    assume_role_duration_seconds: int = Field(
+        default=3600, ge=900, le=43200, description="Lifetime of each set of role credentials."
+    )
+    aws_client_parameters: AwsClientParameters = Field(
+        default_factory=AwsClientParameters, description="Endpoint, TLS and botocore settings."
+    )
+
+    _session: Any = PrivateAttr(default=None)
+    _clients: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @field_validator("assume_role_arn")
+    @classmethod
+    def _check_role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("arn:"):
+            raise ValueError(
+                f"assume_role_arn must be a role ARN like arn:aws:iam::123456789012:role/name (got {value!r})"
+            )
+        return value or None
+
+    @field_validator("assume_role_session_name")
+    @classmethod
+    def _check_session_name(cls, value: str) -> str:
+        if not 2 <= len(value) <= 64:
+            raise ValueError("assume_role_session_name must be 2 to 64 characters")
+        return value
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Sessions, clients and the lock are caches: never pickle them.
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private.update(_session=None, _clients={}, _lock=None)
+        state["__pydantic_private__"] = private
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        self._lock = threading.Lock()
+
+    # -- sessions --------------------------------------------------------------------
+
+    def _base_session(self) -> boto3.Session:
+        import boto3
+
+        secret = self.aws_secret_access_key
+        token = self.aws_session_token
+        return boto3.Session(
+            aws_access_key_id=self.aws_access_key_id or None,
+            aws_secret_access_key=secret.get_secret_value() if secret is not None else None,
+            aws_session_token=token.get_secret_value() if token is not None else None,
+            profile_name=self.profile_name or None,
+            region_name=self.region_name or None,
+        )
+
+    def _assumed_role_session(self, base: boto3.Session) -> boto3.Session:
+        import boto3
+        from botocore.credentials import DeferredRefreshableCredentials
+        from botocore.session import get_session
+
+        arn = self.assume_role_arn
+        assert arn is not None
+        sts = base.client("sts", **self.aws_client_parameters.client_kwargs())
+        external = self.assume_role_external_id
+
+        def refresh() -> dict[str, str]:
+            kwargs: dict[str, Any] = {
+                "RoleArn": arn,
+                "RoleSessionName": self.assume_role_session_name,
+                "DurationSeconds": self.assume_role_duration_seconds,
+            }
+            if external is not None:
+                kwargs["ExternalId"] = external.get_secret_value()
+            with translate_errors("assume role", arn):
+                creds = sts.assume_role(**kwargs)["Credentials"]
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        botocore_session = get_session()
+        # botocore has no public setter for refreshable credentials; this attribute is
+        # what its own credential resolver fills in.
+        creds = DeferredRefreshableCredentials(refresh_using=refresh, method="sts-assume-role")
+        botocore_session._credentials = creds  # type: ignore[attr-defined]
+        region = base.region_name
+        if region:
+            botocore_session.set_config_variable("region", region)
+        return boto3.Session(botocore_session=botocore_session)
+
+    def get_boto3_session(self) -> boto3.Session:
+        """The boto3 session of these credentials (created once; not thread-safe itself,
+        so prefer the client getters, which are)."""
+        with self._lock:
+            return self._session_locked()
+
+    def _session_locked(self) -> boto3.Session:
+        if self._session is None:
+            with translate_errors("open a session for", self._label()):
+                base = self._base_session()
+                self._session = self._assumed_role_session(base) if self.assume_role_arn else base
+        return cast("boto3.Session", self._session)
+
+    def _label(self) -> str:
+        name = self.block_document_name
+        return f"AwsCredentials {name!r}" if name else "AwsCredentials"
+
+    # -- clients ---------------------------------------------------------------------
+
+    def get_client(self, client_type: str, **client_kwargs: Any) -> Any:  # type: ignore[override]
+        """A boto3 client for ``client_type`` (``"s3"``, ``"secretsmanager"``...).
+
+        Without extra arguments the client is created once and shared across
+        threads; ``client_kwargs`` (``config=``, ``endpoint_url=``...) override
+        the block's client parameters for one new, unshared client.
+        """
+        if not isinstance(client_type, str) or not client_type:
+            raise ValueError("client_type must be an AWS service name such as 's3'")
+        if not client_kwargs:
+            client = self._clients.get(client_type)
+            if client is not None:
+                return client
+        with self._lock:
+            if not client_kwargs and client_type in self._clients:
+                return self._clients[client_type]
+            session: Any = self._session_locked()
+            kwargs = {**self.aws_client_parameters.client_kwargs(), **client_kwargs}
+            with translate_errors("create a client for", client_type):
+                try:
+                    client = session.client(client_type, **kwargs)
+                except Exception as exc:
+                    from botocore.exceptions import UnknownServiceError
+
+                    if isinstance(exc, UnknownServiceError):
+                        raise ValueError(
+                            f"client_type {client_type!r} is not an AWS service boto3 knows"
+                        ) from None
+                    raise
+            if not client_kwargs:
+                self._clients[client_type] = client
+            return client
+
+    def get_s3_client(self) -> S3Client:
+        """The shared S3 client."""
+        return self.get_client("s3")  # type: ignore[no-any-return]
+
+    def get_secrets_manager_client(self) -> SecretsManagerClient:
+        """The shared Secrets Manager client."""
+        return self.get_client("secretsmanager")  # type: ignore[no-any-return]
+
+    def get_ssm_client(self) -> SSMClient:
+        """The shared SSM (Parameter Store) client."""
+        return self.get_client("ssm")  # type: ignore[no-any-return]
+
+    def get_lambda_client(self) -> LambdaClient:
+        """The shared Lambda client."""
+        return self.get_client("lambda")  # type: ignore[no-any-return]
+
+    def get_batch_client(self) -> BatchClient:
+        """The shared Batch client."""
+        return self.get_client("batch")  # type: ignore[no-any-return]
+
+    def get_glue_client(self) -> GlueClient:
+        """The shared Glue client."""
+        return self.get_client("glue")  # type: ignore[no-any-return]
+
+    def get_sts_client(self) -> STSClient:
+        """The shared STS client."""
+        return self.get_client("sts")  # type: ignore[no-any-return]
+
+    def check(self) -> CheckResult:
+        """Ask STS who these credentials are (``GetCallerIdentity``, which needs no permission)."""
+        try:
+            with translate_errors("check", self._label()):
+                identity = self.get_sts_client().get_caller_identity()
+        except (AwsError, ValueError) as exc:
+            return CheckResult(False, str(exc))
+        return CheckResult(
+            True, f"account {identity['Account']}, {identity['Arn']} (user id {identity['UserId']})"
+        )

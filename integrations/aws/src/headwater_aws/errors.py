@@ -1,0 +1,305 @@
+"""AWS errors, translated at the boto3 boundary.
+
+Every call this package makes to AWS goes through :func:`translate_errors`, so
+user code catches these (or the builtins they derive from) and never imports
+botocore::
+
+    HeadwaterError
+    └── AwsError                                  an AWS call failed
+        ├── ResourceNotFoundError (FileNotFoundError)  no such bucket, key, secret, parameter,
+        │                                              function, job or job definition
+        ├── ResourceExistsError (FileExistsError)  the resource already exists
+        ├── AccessDeniedError (PermissionError)   credentials missing, wrong or not allowed
+        ├── InvalidRequestError (ValueError)      AWS rejected a parameter of the call
+        ├── ThrottlingError (TransientError)      rate limited or briefly unavailable: retry
+        ├── AwsConnectionError (ConnectionError)  the endpoint could not be reached
+        ├── JobFailedError                        a Lambda, Batch or Glue run failed (its reason)
+        └── JobTimeoutError (TimeoutError)        waiting for a job ran past its timeout
+
+The original botocore exception is chained (``raise ... from exc``). Messages
+name the action and the resource (``s3://bucket/key``, ``secret 'name'``) and
+never contain a credential: they pass through the log masker, which knows
+every secret a block has resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from headwater.errors import HeadwaterError, TransientError
+from headwater.logging import mask_secrets
+
+__all__ = [
+    "AccessDeniedError",
+    "AwsConnectionError",
+    "AwsError",
+    "InvalidRequestError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "ResourceExistsError",
+    "ResourceNotFoundError",
+    "ThrottlingError",
+    "translate_errors",
+]
+
+
+class AwsError(HeadwaterError):
+    """An AWS call failed. ``code`` is AWS's error code (``NoSuchKey``...) when there is one,
+    ``resource`` what the call was about."""
+
+    def __init__(self, message: str, *, code: str | None = None, resource: str | None = None):
+        super().__init__(mask_secrets(message))
+        self.code = code
+        self.resource = resource
+
+
+class ResourceNotFoundError(AwsError, FileNotFoundError):
+    """The bucket, key, secret, parameter, function, job or job definition does not exist."""
+
+
+class ResourceExistsError(AwsError, FileExistsError):
+    """The resource already exists (creating a secret or a bucket that is there)."""
+
+
+class AccessDeniedError(AwsError, PermissionError):
+    """No credentials were found, they are wrong or expired, or they may not do this."""
+
+
+class InvalidRequestError(AwsError, ValueError):
+    """AWS rejected a value of the request (a malformed name, a bad parameter)."""
+
+
+class ThrottlingError(AwsError, TransientError):
+    """AWS asked to slow down or was briefly unavailable; the same call may succeed later."""
+
+
+class AwsConnectionError(AwsError, ConnectionError):
+    """The AWS endpoint could not be reached."""
+
+
+class JobFailedError(AwsError):
+    """A Lambda invocation, Batch job or Glue job run ended in failure; the message quotes
+    the reason AWS or the function gave."""
+
+
+class JobTimeoutError(AwsError, TimeoutError):
+    """A job did not finish within the time it was given; it may still be running."""
+
+
+_NOT_FOUND_CODES = frozenset(
+    {
+        "404",
+        "NotFound",
+        "NoSuchBucket",
+        "NoSuchKey",
+        "NoSuchUpload",
+        "NoSuchVersion",
+        "ResourceNotFoundException",
+        "ParameterNotFound",
+        "ParameterVersionNotFound",
+        "EntityNotFoundException",
+        "JobNotFound",
+    }
+)
+_EXISTS_CODES = frozenset(
+    {
+        "ResourceExistsException",
+        "ParameterAlreadyExists",
+        "AlreadyExistsException",
+        "BucketAlreadyExists",
+        "BucketAlreadyOwnedByYou",
+        "ResourceConflictException",
+    }
+)
+_ACCESS_CODES = frozenset(
+    {
+        "403",
+        "AccessDenied",
+        "AccessDeniedException",
+        "AllAccessDisabled",
+        "AuthFailure",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "InvalidClientTokenId",
+        "InvalidToken",
+        "SignatureDoesNotMatch",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "MissingAuthenticationToken",
+    }
+)
+_THROTTLING_CODES = frozenset(
+    {
+        "429",
+        "503",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "ProvisionedThroughputExceededException",
+        "BandwidthLimitExceeded",
+        "EC2ThrottledException",
+        "PriorRequestNotComplete",
+        "TransactionInProgressException",
+        "ConcurrentRunsExceededException",
+    }
+)
+_INVALID_CODES = frozenset(
+    {
+        "400",
+        "ValidationException",
+        "ValidationError",
+        "InvalidParameterException",
+        "InvalidParameterValueException",
+        "InvalidParameterValue",
+        "InvalidRequestException",
+        "InvalidRequest",
+        "InvalidArgument",
+        "InvalidBucketName",
+        "InvalidInputException",
+        "ClientException",
+        "MalformedPolicyDocument",
+    }
+)
+
+
+def error_class_for(code: str, status: int | None = None) -> type[AwsError]:
+    """The class an AWS error code (or, failing that, HTTP status) translates to."""
+    if code in _NOT_FOUND_CODES or code.endswith("NotFoundException"):
+        return ResourceNotFoundError
+    if code in _EXISTS_CODES:
+        return ResourceExistsError
+    if code in _ACCESS_CODES:
+        return AccessDeniedError
+    if code in _THROTTLING_CODES or "Throttl" in code:
+        return ThrottlingError
+    if code in _INVALID_CODES:
+        return InvalidRequestError
+    if status == 404:
+        return ResourceNotFoundError
+    if status == 403:
+        return AccessDeniedError
+    if status in (429, 503):
+        return ThrottlingError
+    return AwsError
+
+
+def _from_xml_body(body: str, code: str) -> tuple[str, str]:
+    import re
+
+    found_code = re.search(r"<Code>([^<]{1,200})</Code>", body)
+    found_message = re.search(r"<Message>([^<]{0,2000})</Message>", body)
+    if found_code and code.isdigit():
+        code = found_code.group(1).strip()
+    return code, found_message.group(1).strip() if found_message else "(no message)"
+
+
+def _says_missing(message: str) -> bool:
+    text = message.lower()
+    return "does not exist" in text or "not found" in text
+
+
+def _from_client_error(exc: Any, action: str, resource: str) -> AwsError:
+    response = getattr(exc, "response", None) or {}
+    error = response.get("Error") or {}
+    code = str(error.get("Code") or "Unknown")
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    message = str(error.get("Message") or "").strip()
+    if message.startswith("<"):
+        # A JSON-protocol client that got an XML error body (proxies, emulators): keep its text.
+        code, message = _from_xml_body(message, code)
+    if not message and code in ("404", "NotFound"):
+        message = "not found"
+    elif not message and code == "403":
+        message = "forbidden"
+    cls = error_class_for(code, status)
+    if cls is InvalidRequestError and code == "ClientException" and _says_missing(message):
+        # Batch (and a few other services) report a missing queue or definition this way.
+        cls = ResourceNotFoundError
+    text = f"{action} {resource}: {message or code} ({code})"
+    if cls is AccessDeniedError:
+        text += (
+            "; check the credentials block (or the default credential chain) and its permissions"
+        )
+    return cls(text, code=code, resource=resource)
+
+
+@contextmanager
+def translate_errors(action: str, resource: str) -> Iterator[None]:
+    """Translate botocore exceptions raised in the block into :class:`AwsError` subclasses.
+
+    ``action`` is a verb phrase (``"download"``, ``"read secret"``), ``resource``
+    what it was about (``"s3://bucket/key"``). Our own errors pass through.
+    """
+    try:
+        yield
+    except AwsError:
+        raise
+    except Exception as exc:
+        translated = translate_exception(exc, action, resource)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def translate_exception(exc: BaseException, action: str, resource: str) -> AwsError | None:
+    """The :class:`AwsError` for a botocore/boto3 exception, or ``None`` for anything else."""
+    from botocore import exceptions as bce
+
+    if isinstance(exc, bce.ClientError):
+        return _from_client_error(exc, action, resource)
+    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
+        return AccessDeniedError(
+            f"{action} {resource}: no usable AWS credentials ({type(exc).__name__}): set them "
+            "on the AwsCredentials block, or in the environment, a profile or an instance role",
+            code=type(exc).__name__,
+            resource=resource,
+        )
+    if isinstance(exc, bce.NoRegionError):
+        return InvalidRequestError(
+            f"{action} {resource}: no AWS region: set region_name on the AwsCredentials block "
+            "or AWS_DEFAULT_REGION",
+            code="NoRegionError",
+            resource=resource,
+        )
+    if isinstance(exc, bce.ParamValidationError):
+        return InvalidRequestError(
+            f"{action} {resource}: invalid request: {exc}",
+            code="ParamValidationError",
+            resource=resource,
+        )
+    if isinstance(
+        exc, bce.EndpointConnectionError | bce.ConnectTimeoutError | bce.ConnectionClosedError
+    ):
+        return AwsConnectionError(
+            f"{action} {resource}: cannot reach AWS: {exc}",
+            code=type(exc).__name__,
+            resource=resource,
+        )
+    if isinstance(exc, bce.ReadTimeoutError):
+        return ThrottlingError(
+            f"{action} {resource}: AWS did not answer in time: {exc}",
+            code="ReadTimeoutError",
+            resource=resource,
+        )
+    try:
+        from boto3.exceptions import S3UploadFailedError
+    except ImportError:  # pragma: no cover - boto3 always has it
+        return None
+    if isinstance(exc, S3UploadFailedError):
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None:
+            inner = translate_exception(cause, action, resource)
+            if inner is not None:
+                return inner
+        return AwsError(f"{action} {resource}: {exc}", resource=resource)
+    return None
