@@ -264,3 +264,19 @@ def test_block_conforms(headwater_home: object) -> None:
         ),
     )
     assert_block_conforms(LambdaFunction, example)
+
+
+def test_error_bodies_and_odd_answers_are_decoded() -> None:
+    """The parts moto cannot send (Lambda's JSON error body, non-UTF-8 answers), checked on
+    the decoding functions themselves: these are pure functions of the bytes AWS returns."""
+    from headwater_aws.lambda_function import _decode_payload, _failure_reason
+
+    body = b'{"errorType": "ValueError", "errorMessage": "order 42 has no lines", "trace": []}'
+    assert _failure_reason(_decode_payload(body)) == "ValueError: order 42 has no lines"
+    assert _failure_reason({"errorType": "Timeout"}) == "Timeout"
+    assert _failure_reason(None) == "no error details were returned"
+    assert _failure_reason("x" * 5000).endswith("...")
+    assert len(_failure_reason("x" * 5000)) == 2003
+    assert _decode_payload(b"\xff\xfe") == b"\xff\xfe"
+    assert _decode_payload(b"") is None
+    assert _decode_payload(b"plain text") == "plain text"
