@@ -233,3 +233,29 @@ def test_secret_key_may_be_a_reference(monkeypatch: pytest.MonkeyPatch, moto_ser
     assert loaded.model_dump(mode="json")["aws_secret_access_key"] == "env://ETL_AWS_SECRET"
     assert loaded.get_boto3_session().get_credentials().secret_key == "from-the-environment-1"
     assert loaded.check().ok
+
+
+def test_a_profile_of_the_shared_files_is_used(
+    moto_server: str,
+    iam_enforced: None,
+    make_iam_user: object,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    key, secret = make_iam_user("profiled")  # type: ignore[operator]
+    shared = tmp_path / "credentials"
+    shared.write_text(f"[etl]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(shared))
+    result = AwsCredentials(profile_name="etl", region_name="us-east-1").check()
+    assert result.ok, result.message
+    assert "user/profiled" in result.message
+    missing = AwsCredentials(profile_name="no-such-profile").check()
+    assert not missing.ok
+    assert "no-such-profile" in missing.message
+
+
+@pytest.mark.parametrize("verify", [False, "/etc/ssl/certs/ca-certificates.crt"])
+def test_tls_verification_reaches_the_client(verify: bool | str) -> None:
+    creds = AwsCredentials(aws_client_parameters={"verify": verify})
+    # botocore keeps the setting on the client's HTTP session; no public accessor exists
+    assert creds.get_s3_client()._endpoint.http_session._verify == verify

@@ -264,6 +264,13 @@ def translate_exception(exc: BaseException, action: str, resource: str) -> AwsEr
             code=type(exc).__name__,
             resource=resource,
         )
+    if isinstance(exc, bce.ProfileNotFound):
+        return InvalidRequestError(
+            f"{action} {resource}: {exc}: check profile_name on the AwsCredentials block "
+            "(or AWS_PROFILE) against the shared config and credentials files",
+            code="ProfileNotFound",
+            resource=resource,
+        )
     if isinstance(exc, bce.NoRegionError):
         return InvalidRequestError(
             f"{action} {resource}: no AWS region: set region_name on the AwsCredentials block "
