@@ -29,7 +29,8 @@ from pydantic import Field, SecretBytes, SecretStr, field_validator
 from headwater import task
 from headwater.blocks import Block, Secret, SecretBlock, SecretDict
 from headwater.errors import HeadwaterError, MissingContextError
-from headwater.logging import get_logger, get_run_logger, mask_secrets, register_secret
+from headwater.logging import get_logger, get_run_logger
+from headwater.masking import mask_secrets, register_secret
 
 __all__ = ["ShellCommandError", "ShellOperation", "shell_run_command"]
 

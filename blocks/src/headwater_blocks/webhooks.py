@@ -35,7 +35,7 @@ from pydantic import Field, model_validator
 
 from headwater.blocks import Block, NotificationBlock, SecretDict
 from headwater.errors import HeadwaterError
-from headwater.logging import mask_secrets
+from headwater.masking import mask_secrets
 
 __all__ = [
     "CustomWebhook",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import builtins
 import logging as _logging
-import re
 import sys
 import threading
 from collections.abc import Iterator, MutableMapping
@@ -27,6 +26,16 @@ from typing import IO, Any
 
 from headwater.context import FlowRunContext, TaskRunContext, flow_run_ctx, task_run_ctx
 from headwater.errors import MissingContextError
+
+# Secret masking lives in the leaf module headwater.masking so every layer can mask; the
+# names stay importable from here, where users have always found them.
+from headwater.masking import (  # noqa: F401  (re-exported)
+    MASK,
+    MIN_SECRET_LENGTH,
+    _clear_secrets,
+    mask_secrets,
+    register_secret,
+)
 from headwater.settings import get_settings
 
 __all__ = [
@@ -48,46 +57,6 @@ __all__ = [
 ROOT_LOGGER = "headwater"
 FLOW_RUN_LOGGER = "headwater.flow_runs"
 TASK_RUN_LOGGER = "headwater.task_runs"
-
-# -- secret masking ---------------------------------------------------------------------
-
-MASK = "********"
-MIN_SECRET_LENGTH = 4
-"""Shorter values are not masked: masking "ab" everywhere would garble every log line."""
-
-_secrets: frozenset[str] = frozenset()
-_secret_pattern: re.Pattern[str] | None = None
-_secret_lock = threading.Lock()
-
-
-def register_secret(value: str) -> None:
-    """Mask ``value`` as ``********`` in run logs, captured prints and failure messages from now on."""
-    global _secrets, _secret_pattern
-    if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH or value in _secrets:
-        return
-    with _secret_lock:
-        secrets = _secrets | {value}
-        # Longest first, so a secret containing another is masked whole.
-        ordered = sorted(secrets, key=len, reverse=True)
-        _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
-        _secrets = secrets
-
-
-def mask_secrets(text: str) -> str:
-    """``text`` with every registered secret replaced by ``********`` (free when none are registered)."""
-    pattern = _secret_pattern
-    if pattern is None or not text:
-        return text
-    return pattern.sub(MASK, text)
-
-
-def _clear_secrets() -> None:
-    """Forget registered secrets (for tests)."""
-    global _secrets, _secret_pattern
-    with _secret_lock:
-        _secrets = frozenset()
-        _secret_pattern = None
-
 
 # -- run loggers ------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ def exception_message(kind: str, exc: BaseException) -> str:
     Secret values resolved in this process are masked: this message is stored
     on the run's state and shown by the CLI.
     """
-    from headwater.logging import mask_secrets  # failure path only
+    from headwater.masking import mask_secrets  # failure path only
 
     text = mask_secrets(str(exc))
     name = type(exc).__name__

@@ -31,7 +31,7 @@ from headwater.blocks.errors import BlockDocumentError, BlockNotFound, UnknownBl
 from headwater.blocks.registry import get_block_class
 from headwater.blocks.secrets import SECRET_MASK, is_secret_reference
 from headwater.errors import ObjectNotFound
-from headwater.logging import MASK
+from headwater.masking import MASK
 
 __all__ = [
     "MASK",

@@ -6,7 +6,7 @@ scheme an installed package registers under the entry point group
 ``headwater.secret_resolvers`` (name = scheme, value = ``callable(reference) -> str``).
 The reference is what is saved; ``get_secret_value()`` resolves it each time
 it is called, and every value seen (literal or resolved) is registered with
-:func:`headwater.logging.register_secret` so run logs mask it.
+:func:`headwater.masking.register_secret` so run logs mask it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pydantic.types import _SecretBase
 from pydantic_core import core_schema
 
 from headwater.blocks.errors import BlockSecretResolutionError
-from headwater.logging import register_secret
+from headwater.masking import register_secret
 
 __all__ = [
     "SECRET_MASK",

@@ -412,7 +412,7 @@ def delete_block(
 
 
 def _run_check(block: Block) -> tuple[bool, str]:
-    from headwater.logging import mask_secrets
+    from headwater.masking import mask_secrets
 
     check = getattr(block, "check", None)
     if not callable(check):

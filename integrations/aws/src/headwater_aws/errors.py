@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from headwater.errors import HeadwaterError, TransientError
-from headwater.logging import mask_secrets
+from headwater.masking import mask_secrets
 
 __all__ = [
     "AccessDeniedError",

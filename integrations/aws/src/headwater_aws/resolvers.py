@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from headwater.logging import register_secret
+from headwater.masking import register_secret
 
 __all__ = [
     "CACHE_SECONDS_VARIABLE",
