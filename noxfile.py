@@ -5,6 +5,14 @@ under ``integrations/`` with a ``pyproject.toml`` get a ``tests-<name>``
 session that installs only the core (and blocks where the package uses it),
 the package itself and its ``test`` extra, then runs its ``tests/``. A bare
 ``nox`` runs lint, typecheck and every test session.
+
+Versions are locked: ``uv.lock`` (the uv workspace's lock, committed) pins every
+package the sessions install, the tools included, and each session installs with
+it as constraints, so a fresh clone tests what the last green run tested. After a
+change to any ``pyproject.toml``, run ``uv lock`` (``lint`` fails on a stale lock).
+``lowest-<package>`` sessions test the declared floors instead, and ``latest`` the
+newest releases; run ``latest`` on purpose (it is not part of a bare ``nox``), then
+``uv lock --upgrade`` once it is green.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ def _discover() -> dict[str, Path]:
 
 
 PACKAGES = _discover()
+LOCK = ROOT / "uv.lock"
+_CONSTRAINTS = ROOT / ".nox" / "constraints.txt"
 SRC_DIRS = [str(p / "src") for p in PACKAGES.values()]
 
 
@@ -76,6 +86,41 @@ def _ensure_postgres(session: nox.Session) -> None:
     session.warn("PostgreSQL is not answering on 127.0.0.1:5432: its tests will fail")
 
 
+def _constraints(session: nox.Session) -> str:
+    """``uv.lock`` exported as a pip constraints file (rewritten when the lock changes)."""
+    if not _CONSTRAINTS.exists() or _CONSTRAINTS.stat().st_mtime < LOCK.stat().st_mtime:
+        _CONSTRAINTS.parent.mkdir(parents=True, exist_ok=True)
+        session.run_install(
+            "uv",
+            "export",
+            "--frozen",
+            "--all-packages",
+            "--all-extras",
+            "--all-groups",
+            "--no-hashes",
+            "--no-emit-workspace",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+            "-o",
+            str(_CONSTRAINTS),
+            external=True,
+            silent=True,
+        )
+    return str(_CONSTRAINTS)
+
+
+def _install(session: nox.Session, *targets: str) -> None:
+    """Install ``targets`` at the versions locked in ``uv.lock``."""
+    session.install("-c", _constraints(session), *targets)
+
+
+def _group(name: str) -> list[str]:
+    """The requirements of a dependency group of the workspace's root pyproject."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return list(meta["dependency-groups"][name])
+
+
 def _pytest_args(session: nox.Session, path: Path) -> list[str]:
     return ["pytest", str(path), *session.posargs]
 
@@ -90,10 +135,13 @@ def _make_test_session(name: str, folder: Path) -> None:
             if name != "blocks" and _depends_on_blocks(folder):
                 targets.append(str(ROOT / "blocks"))
         targets.append(f"{folder}[test]")
-        session.install(*targets)
+        _install(session, *targets)
         session.run(*_pytest_args(session, folder / "tests"), env={"HEADWATER_TEST_PACKAGE": name})
 
-    _tests.__doc__ = f"Run {folder.relative_to(ROOT)}/tests with only that package, the core and its test extras."
+    _tests.__doc__ = (
+        f"Run {folder.relative_to(ROOT)}/tests with only that package, the core and its "
+        "test extras, at the locked versions."
+    )
 
 
 def _make_lowest_session(name: str, folder: Path) -> None:
@@ -119,7 +167,9 @@ for _name, _folder in PACKAGES.items():
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over every package, tests, benchmarks and the noxfile."""
-    session.install("ruff>=0.6")
+    _install(session, *_group("lint"))
+    # A pyproject changed without `uv lock`: the sessions would test versions nobody locked.
+    session.run("uv", "lock", "--check", external=True)
     paths = [*(str(p) for p in PACKAGES.values()), "tests", "benchmarks", "noxfile.py"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
@@ -130,11 +180,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's src/ (config in the root pyproject.toml)."""
     # pytest too: headwater.testing ships pytest fixtures, and their decorators need its types
     # and each package's `typing` extra (boto3-stubs...), so vendor clients are checked too
-    session.install(
-        "mypy>=1.11",
+    _install(
+        session,
+        *_group("typecheck"),
         *(f"{p}[typing]" if _has_extra(p, "typing") else str(p) for p in PACKAGES.values()),
-        "psycopg[binary]>=3.1.18",
-        "pytest>=8.2",
     )
     session.run("mypy", *SRC_DIRS)
 
@@ -164,14 +213,27 @@ def e2e(session: nox.Session) -> None:
     contract, reliability."""
     _ensure_postgres(session)
     _ensure_chromium(session)
-    session.install(*(f"{p}[test]" for p in PACKAGES.values()))
+    _install(session, *(f"{p}[test]" for p in PACKAGES.values()))
+    session.run(*_pytest_args(session, ROOT / "tests"))
+
+
+@nox.session(python=PYTHON)
+def latest(session: nox.Session) -> None:
+    """Every package's tests and the repo-wide tests at the newest releases of everything
+    (no lock). Run it on purpose, not on every CI run: it tells whether ``uv lock
+    --upgrade`` is safe, and which new release broke what."""
+    _ensure_postgres(session)
+    _ensure_chromium(session)
+    session.install("--upgrade", *(f"{p}[test]" for p in PACKAGES.values()))
+    for name, folder in PACKAGES.items():
+        session.run(*_pytest_args(session, folder / "tests"), env={"HEADWATER_TEST_PACKAGE": name})
     session.run(*_pytest_args(session, ROOT / "tests"))
 
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site strictly (warnings are errors)."""
-    session.install("mkdocs>=1.6", str(ROOT / "core"))
+    _install(session, *_group("docs"), str(ROOT / "core"))
     session.run(
         "mkdocs",
         "build",
@@ -193,7 +255,7 @@ def bench(session: nox.Session) -> None:
     dependencies. Pass ``-- --quick`` for a short run, ``-- --write`` to update
     docs/pages/benchmarks.md.
     """
-    session.install(str(ROOT / "core"), "rich>=14.1")
+    _install(session, str(ROOT / "core"))
     prefect_env = ROOT / ".nox" / "bench-prefect"
     if not (prefect_env / "bin" / "python").exists():
         session.run("uv", "venv", "-q", "-p", PYTHON, str(prefect_env), external=True)
@@ -220,12 +282,7 @@ def bench(session: nox.Session) -> None:
 def bench_aws(session: nox.Session) -> None:
     """S3 transfers through headwater-aws' S3Bucket against raw boto3 on a local moto server
     (``benchmarks/aws_s3.py``, also runnable alone). Pass ``-- --quick`` for a short run."""
-    session.install(
-        str(ROOT / "core"),
-        str(ROOT / "integrations" / "aws"),
-        "moto[server]>=5.2.5",
-        "rich>=14.1",
-    )
+    _install(session, str(ROOT / "core"), f"{ROOT / 'integrations' / 'aws'}[test]")
     session.run("python", str(ROOT / "benchmarks" / "aws_s3.py"), *session.posargs)
 
 
@@ -234,7 +291,7 @@ def demo(session: nox.Session) -> None:
     """Run the demo flows on the embedded default store (the core demo, then an S3 flow on a
     local moto server through headwater-aws blocks), show what was recorded, then serve the
     UI over it at http://127.0.0.1:4200 until Ctrl-C (``-- --no-serve`` to skip that)."""
-    session.install(str(ROOT / "core"), str(ROOT / "integrations" / "aws"), "moto[server]>=5.2.5")
+    _install(session, str(ROOT / "core"), f"{ROOT / 'integrations' / 'aws'}[test]")
     home = Path(os.environ.get("HEADWATER_HOME", ROOT / ".nox" / "demo-home"))
     env = {"HEADWATER_HOME": str(home)}
     session.run("python", str(ROOT / "docs" / "examples" / "demo.py"), env=env)

@@ -568,7 +568,8 @@ def test_iam_user_without_permission_is_denied(
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:ListBucket"],
+                # moto >= 5.2.6 checks listing as "s3:ListObjectsV2" (AWS: "s3:ListBucket").
+                "Action": ["s3:GetObject", "s3:ListBucket", "s3:ListObjectsV2"],
                 "Resource": "*",
             }
         ],
@@ -658,7 +659,8 @@ def test_recursive_delete_names_the_keys_s3_refused(
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                # moto >= 5.2.6 checks listing as "s3:ListObjectsV2" (AWS: "s3:ListBucket").
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:ListObjectsV2"],
                 "Resource": "*",
             }
         ],
