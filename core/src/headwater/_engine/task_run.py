@@ -3,8 +3,8 @@
 :class:`TaskRun` holds one run's bookkeeping and the transitions
 Pending -> Running -> Completed / Failed / TimedOut, through AwaitingRetry ->
 Retrying while retries remain, with Cached (a cache hit), Cancelled and
-Crashed as the other ends; it also decides persistence and reads the cache.
-It never calls the task's function and never waits: the sync and async
+Crashed as the other ends (whether the run persists and what the cache
+holds come from :mod:`headwater._engine.task_cache`). It never calls the task's function and never waits: the sync and async
 drivers in :mod:`headwater._engine.task_engine` do that, and share the
 prelude (:meth:`TaskRun.enter`, :meth:`TaskRun.may_wait`,
 :meth:`TaskRun.prepare`) and the epilogue (:meth:`TaskRun.close`,
@@ -31,16 +31,15 @@ from headwater._engine.resolve import (
     track_result,
     wait_for_ids,
 )
+from headwater._engine.task_cache import cache_lookup, persists, result_store
 from headwater._store import get_store
 from headwater._store.records import TaskRunRecord
 from headwater.concurrency import release_slots
 from headwater.context import TaskRunContext, task_run_ctx
 from headwater.errors import CancelledRun, RunTimeoutError
 from headwater.retries import apply_jitter
-from headwater.settings import get_settings
 from headwater.states import (
     AwaitingRetry,
-    Cached,
     Cancelled,
     Completed,
     Crashed,
@@ -54,7 +53,6 @@ from headwater.states import (
 if TYPE_CHECKING:
     from headwater._engine.task_call import TaskCall
     from headwater._store.base import Store
-    from headwater.tasks import Task
 
 __all__ = ["TaskRun"]
 
@@ -200,10 +198,10 @@ class TaskRun:
         (a cache hit, or its flow run being cancelled), or ``None`` to run it."""
         assert self.ctx is not None
         self.ctx.parameters = parameters
-        self.decide_persistence()
-        if self.persist:
+        if persists(self.task, self.call):
+            self.persist = True
             self.announce()
-            state = self.cache_lookup()
+            self.cache_key, state = cache_lookup(self.task, self.call, self.ctx, self.log)
             if state is not None:
                 return state
         if _cancelling and self.call.flow_run_id in _cancelling:
@@ -272,61 +270,6 @@ class TaskRun:
     def upstream_failed(self, exc: UpstreamFailure) -> State:
         return Failed(message=f"Task run could not start: {exc}", data=exc)
 
-    # -- caching -------------------------------------------------------------------
-    def decide_persistence(self) -> None:
-        task = self.task
-        if task.persist_result is not None:
-            self.persist = task.persist_result
-        elif task._explicit_caching:
-            self.persist = True
-        elif self.call.flow_persist is not None:
-            self.persist = self.call.flow_persist
-        else:
-            self.persist = get_settings().results_persist_by_default
-
-    def result_store(self) -> Any:
-        # Deferred: headwater.results costs ~50 ms to import and most runs never persist.
-        from headwater.results import resolve_result_store
-
-        task, call = self.task, self.call
-        storage = (
-            task.result_storage if task.result_storage is not None else call.flow_result_storage
-        )
-        serializer = (
-            task.result_serializer
-            if task.result_serializer is not None
-            else call.flow_result_serializer
-        )
-        return resolve_result_store(storage, serializer)
-
-    def cache_lookup(self) -> State | None:
-        """A Cached state when a valid record exists for the run's cache key."""
-        if not self.persist:
-            return None
-        policy = _cache_policy(self.task)
-        if policy is None:
-            return None
-        assert self.ctx is not None
-        try:
-            key = policy.compute_key(self.ctx, self.ctx.parameters, self.call.flow_parameters)
-        except Exception as exc:
-            self.log(
-                logging.WARNING,
-                "Cache key could not be computed; the task will not be cached: %s",
-                exc,
-            )
-            return None
-        if not key:
-            return None
-        self.cache_key = key
-        if self.task.refresh_cache:
-            return None
-        store = self.result_store()
-        record = store.try_read(key)
-        if record is None:
-            return None
-        return Cached(data=record.value, result_key=store.result_key(key), cache_key=key)
-
     # -- attempts ------------------------------------------------------------------
     def start_attempt(self) -> None:
         self.run_count += 1
@@ -354,7 +297,7 @@ class TaskRun:
             return State(_COMPLETED, "Completed", data=value, id=new_id())
         key = self.cache_key or new_id()
         try:
-            result_key = self.result_store().persist(
+            result_key = result_store(self.task, self.call).persist(
                 key, value, expiration=self.task.cache_expiration
             )
         except Exception as exc:
@@ -491,22 +434,3 @@ def _cancelled_before_start() -> State:
     """The state of a task run not started because its flow run is being cancelled."""
     message = "Task run was not started: its flow run was cancelled"
     return Cancelled(message=message, data=CancelledRun(message), id=new_id())
-
-
-def _cache_policy(task: Task[Any, Any]) -> Any:
-    """The task's cache policy object, or ``None`` when it does not cache (policy NONE)."""
-    policy = task._resolved_policy
-    if policy is None:
-        # Deferred: headwater.cache_policies costs ~90 ms to import; only caching runs need it.
-        from headwater import cache_policies
-
-        if task.cache_key_fn is not None:
-            policy = cache_policies.CacheKeyFnPolicy(task.cache_key_fn)
-        elif task.cache_policy is not None:
-            policy = task.cache_policy
-        else:
-            policy = cache_policies.DEFAULT
-        if policy is cache_policies.NONE:
-            policy = False
-        task._resolved_policy = policy
-    return None if policy is False else policy
