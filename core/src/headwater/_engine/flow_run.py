@@ -5,8 +5,9 @@ installs what a top-level run needs (SIGTERM handling, heartbeat, cancel
 scope, progress line), and makes the transitions Pending -> Running ->
 Completed / Failed / TimedOut, through AwaitingRetry -> Retrying while
 retries remain, with Cancelled and Crashed when the run is interrupted. It
-never calls the flow's function and never waits: the sync and async drivers
-in :mod:`headwater._engine.flow_engine` do that, and share the prelude
+never calls the flow's function, enters its task runner or sleeps between
+attempts: the sync and async drivers in :mod:`headwater._engine.flow_engine`
+do that, and share the prelude
 (:meth:`FlowRun.open`, :meth:`FlowRun.start_attempt`, :meth:`FlowRun.enter_body`)
 and the endings (:meth:`FlowRun.retry_delay`, :meth:`FlowRun.interrupted`)
 defined here.

@@ -39,7 +39,7 @@ def run_task_sync(call: TaskCall) -> State:
     Re-raises ``KeyboardInterrupt``/``SystemExit`` (after recording Crashed).
     """
     run = TaskRun(call)
-    token = run.enter()
+    token = run.open()
     try:
         try:
             if run.may_wait():
@@ -99,7 +99,7 @@ def _attempts_sync(run: TaskRun, params: dict[str, Any]) -> State:
 async def run_task_async(call: TaskCall) -> State:
     """Carry out an async task run on the running loop; its final state."""
     run = TaskRun(call)
-    token = run.enter()
+    token = run.open()
     try:
         try:
             if run.may_wait():

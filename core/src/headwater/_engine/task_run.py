@@ -4,10 +4,12 @@
 Pending -> Running -> Completed / Failed / TimedOut, through AwaitingRetry ->
 Retrying while retries remain, with Cached (a cache hit), Cancelled and
 Crashed as the other ends (whether the run persists and what the cache
-holds come from :mod:`headwater._engine.task_cache`). It never calls the task's function and never waits: the sync and async
-drivers in :mod:`headwater._engine.task_engine` do that, and share the
-prelude (:meth:`TaskRun.enter`, :meth:`TaskRun.may_wait`,
-:meth:`TaskRun.prepare`) and the epilogue (:meth:`TaskRun.close`,
+holds come from :mod:`headwater._engine.task_cache`). It never calls the
+task's function, waits for upstream runs or slots, or sleeps between
+attempts: the sync and async drivers in
+:mod:`headwater._engine.task_engine` do that, and share the prelude
+(:meth:`TaskRun.open`, :meth:`TaskRun.may_wait`, :meth:`TaskRun.prepare`,
+:meth:`TaskRun.takes_slots`) and the epilogue (:meth:`TaskRun.close`,
 :meth:`TaskRun.settle`) defined here.
 """
 
@@ -19,10 +21,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from headwater._engine import logs as _logs
 from headwater._engine.cancellation import CancelInterrupt, cancelling
 from headwater._engine.ids import new_id
-from headwater._engine.logs import engine_logger, ensure_print_capture
+from headwater._engine.logs import (
+    engine_logger,
+    ensure_print_capture,
+    task_logger_enabled_for,
+)
 from headwater._engine.naming import format_run_name
 from headwater._engine.recording import display_state, exception_message, state_record
 from headwater._engine.resolve import (
@@ -62,7 +67,7 @@ _COMPLETED = StateType.COMPLETED
 _INFO = logging.INFO
 _DEBUG = logging.DEBUG
 _TYPE_TEXT = {t: t.value for t in StateType}
-_log_enabled = _logs.task_logger_enabled_for()
+_log_enabled = task_logger_enabled_for()
 _cancelling = cancelling  # the same set object; empty unless a flow run is being cancelled
 
 
@@ -151,7 +156,7 @@ class TaskRun:
         logger.log(level, msg, *args)
 
     # -- the prelude both drivers share --------------------------------------------
-    def enter(self) -> contextvars.Token[TaskRunContext | None]:
+    def open(self) -> contextvars.Token[TaskRunContext | None]:
         """Name the run, make its context current; the token for :meth:`close`.
 
         Recording waits for :meth:`announce`.
