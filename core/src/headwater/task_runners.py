@@ -9,8 +9,9 @@ are found by name through the ``headwater.task_runners`` entry point group.
 A runner implements :meth:`TaskRunner.submit`; it turns the call into a
 :class:`TaskCall` with :func:`create_task_call` (in the submitting thread),
 runs ``call()`` wherever it likes (``call()`` carries out the whole run and
-returns the final :class:`~headwater.states.State`), and wraps that in a
-:class:`~headwater.futures.HeadwaterFuture`.
+returns the final :class:`~headwater.states.State`; ``await call.run_async()``
+does the same for an async task on an event loop; neither raises), and wraps
+that in a :class:`~headwater.futures.HeadwaterFuture`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 from headwater._engine.annotations import allow_failure, unmapped
 from headwater._engine.asyncutils import BackgroundLoop
 from headwater._engine.resolve import collect_dependencies
-from headwater._engine.task_engine import TaskCall, create_task_call, run_task_async
+from headwater._engine.task_call import TaskCall, create_task_call
 from headwater.context import flow_run_ctx
 from headwater.errors import ConfigurationError
 from headwater.futures import (
@@ -285,7 +286,7 @@ class ThreadPoolTaskRunner(TaskRunner):
                 if self._loop is None:
                     self._loop = BackgroundLoop()
                 loop = self._loop
-            fut: concurrent.futures.Future[State] = loop.submit(_safe_async(call), context=ctx)
+            fut: concurrent.futures.Future[State] = loop.submit(call.run_async(), context=ctx)
             return HeadwaterConcurrentFuture(call.task_run_id, fut, call.current_state)
         future: HeadwaterTaskFuture[Any] = HeadwaterTaskFuture(call.task_run_id, call.current_state)
         self._pool().submit(ctx, call, future)
@@ -308,21 +309,6 @@ class ThreadPoolTaskRunner(TaskRunner):
 
     def __repr__(self) -> str:
         return f"ThreadPoolTaskRunner(max_workers={self.max_workers!r})"
-
-
-async def _safe_async(call: TaskCall) -> State:
-    try:
-        return await run_task_async(call)
-    except BaseException as exc:
-        if call.state is not None and call.state.is_final():
-            return call.state
-        from headwater.states import Crashed
-
-        return Crashed(
-            message=f"Task run crashed: {type(exc).__name__}: {exc}",
-            data=exc,
-            task_run_id=call.task_run_id,
-        )
 
 
 # -- processes ----------------------------------------------------------------------

@@ -254,7 +254,7 @@ class Task(Generic[P, R]):
         """
         return_state = kwargs.pop("return_state", False) if "return_state" in kwargs else False
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
-        from headwater._engine.task_engine import call_task
+        from headwater._task_dispatch import call_task
 
         return call_task(
             self, self._spec.bind(args, kwargs, what=self._what), wait_for, return_state
@@ -269,7 +269,7 @@ class Task(Generic[P, R]):
         """
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
         kwargs.pop("return_state", None)
-        from headwater._engine.task_engine import submit_task
+        from headwater._task_dispatch import submit_task
 
         return submit_task(self, self._spec.bind(args, kwargs, what=self._what), wait_for)
 
@@ -281,7 +281,7 @@ class Task(Generic[P, R]):
         """
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
         kwargs.pop("return_state", None)
-        from headwater._engine.task_engine import map_task
+        from headwater._task_dispatch import map_task
 
         return map_task(self, self._spec.bind(args, kwargs, what=self._what), wait_for)
 

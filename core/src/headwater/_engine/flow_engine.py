@@ -1,4 +1,4 @@
-"""The flow run engine: carries out one flow run from Pending to a final state.
+"""The flow run drivers: carry out one flow run from Pending to a final state.
 
 A run goes: bind and validate parameters (a bad one ends the run Failed before
 the body runs) -> record the run -> Running -> body inside its task runner and
@@ -6,61 +6,31 @@ flow context (with timeout) -> a final state from the return value, through
 AwaitingRetry -> Retrying while retries remain -> flush -> final state -> hooks.
 A top-level run also installs the SIGTERM handler, the heartbeat, logging and
 the progress line, and flushes the store on every way out.
+
+The steps and state changes live in :class:`~headwater._engine.flow_run.FlowRun`;
+the two drivers here are only what differs between sync and async code: how
+they call the body and wait for its task runner, how they wait between
+attempts, and how they run hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import threading
 import time
 from collections.abc import Coroutine
-from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from headwater._engine.asyncutils import in_running_loop, run_coro_sync
-from headwater._engine.cancellation import CancelInterrupt, CancelScope, close_scope, open_scope
-from headwater._engine.ids import new_id, new_random_id
-from headwater._engine.recording import (
-    display_state,
-    exception_message,
-    json_safe_parameters,
-    state_record,
-)
+from headwater._engine.flow_run import FlowRun
+from headwater._engine.hooks import run_hooks, run_hooks_async
 from headwater._engine.timeouts import run_async_with_timeout, run_sync_with_timeout
-from headwater._store.records import FlowRunRecord
-from headwater.context import FlowRunContext, flow_run_ctx, task_run_ctx
-from headwater.errors import CancelledRun, ParameterValidationError, RunTimeoutError
-from headwater.futures import HeadwaterFuture
-from headwater.states import (
-    AwaitingRetry,
-    Cancelled,
-    Completed,
-    Crashed,
-    Failed,
-    Pending,
-    Retrying,
-    Running,
-    State,
-    StateType,
-    TimedOut,
-)
+from headwater.context import flow_run_ctx
 
 if TYPE_CHECKING:
-    from headwater._store.base import Store
     from headwater.flows import Flow
+    from headwater.states import State
 
-__all__ = ["call_flow", "run_flow_async", "run_flow_sync"]
-
-_hostname: str | None = None
-
-
-def _host() -> str:
-    global _hostname
-    if _hostname is None:
-        _hostname = socket.gethostname()
-    return _hostname
+__all__ = ["RetryOf", "call_flow", "run_flow_async", "run_flow_sync"]
 
 
 def call_flow(
@@ -113,351 +83,6 @@ class RetryOf:
         self.claimed_start = claimed_start
 
 
-class _FlowRun:
-    """The steps of one flow run, shared by the sync and async engines."""
-
-    def __init__(self, flow: Flow[Any, Any], retry_of: RetryOf | None) -> None:
-        self.flow = flow
-        self.retry_of = retry_of
-        self.parent = flow_run_ctx.get()
-        parent_task = task_run_ctx.get()
-        self.parent_task_run_id = parent_task.task_run_id if parent_task is not None else None
-        self.top_level = self.parent is None
-        from headwater._store import get_store
-
-        self.store: Store = get_store()
-        self.flow_run_id = retry_of.flow_run_id if retry_of else new_random_id()
-        self.run_count = retry_of.run_count if retry_of else 0
-        self.attempts = 0
-        self.start_time: float | None = None
-        self.parameters: dict[str, Any] = {}
-        self.name = ""
-        self.ctx: FlowRunContext | None = None
-        self.logger: Any = None
-        self.progress: Any = None
-        self.record: FlowRunRecord | None = None
-        self.exits = ExitStack()
-        self.cancel_scope: CancelScope | None = None
-
-    # -- bookkeeping ---------------------------------------------------------------
-    def set_state(
-        self, state: State, *, start: bool = False, end: bool = False, count: bool = False
-    ) -> None:
-        state.flow_run_id = self.flow_run_id
-        self.store.set_state(
-            "flow",
-            self.flow_run_id,
-            state_record(state, "flow", self.flow_run_id),
-            start_time=self.start_time if start else None,
-            end_time=state.timestamp if end else None,
-            run_count=self.run_count if count else None,
-        )
-
-    def log(self, level: int, msg: str, *args: Any) -> None:
-        if self.logger is None:
-            from headwater._engine.logs import engine_logger
-
-            self.logger = engine_logger(self.ctx)
-        if self.logger.isEnabledFor(level):
-            self.logger.log(level, msg, *args)
-
-    def begin(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State | None:
-        """Bind, record and validate; a Failed state when the parameters are bad."""
-        flow = self.flow
-        if self.top_level:
-            from headwater._engine.logs import ensure_logging
-
-            ensure_logging()
-        problem: ParameterValidationError | None = None
-        if self.retry_of is not None:
-            raw = dict(self.retry_of.parameters)
-        else:
-            try:
-                raw = flow._spec.bind(args, kwargs, what=f"flow {flow.name!r}")
-            except TypeError as exc:
-                raw = dict(zip(flow._spec.names, args, strict=False))
-                raw.update(kwargs)
-                problem = ParameterValidationError(
-                    f"Flow {flow.name!r} received invalid parameters: {exc}"
-                )
-        params = raw
-        if problem is None and flow.should_validate_parameters:
-            try:
-                params = flow._validator.validate(raw, flow_name=flow.name)
-            except ParameterValidationError as exc:
-                problem = exc
-        self.parameters = params
-        if self.retry_of is not None:
-            self.name = self.retry_of.name
-        elif flow.flow_run_name is not None and problem is None:
-            from headwater._engine.naming import format_run_name
-
-            try:
-                self.name = format_run_name(flow.flow_run_name, params, option="flow_run_name")
-            except Exception as exc:
-                from headwater._engine.naming import generate_slug
-
-                self.name = generate_slug()
-                problem = ParameterValidationError(f"flow_run_name could not be formatted: {exc}")
-        else:
-            from headwater._engine.naming import generate_slug
-
-            self.name = generate_slug()
-        extra: dict[str, Any] = {
-            "lock": threading.Lock(),
-            "store": self.store,
-            "result_ids": {},  # id(result) -> (result, task_run_id): see track_result
-        }
-        persist = flow.persist_result
-        if persist is None and self.parent is not None:
-            persist = self.parent.extra.get("persist_result")
-        extra["persist_result"] = persist
-        # Tasks without their own result_storage/result_serializer use the flow's (as in
-        # Prefect); a nested flow without its own inherits its parent's.
-        for option in ("result_storage", "result_serializer"):
-            value = getattr(flow, option)
-            if value is None and self.parent is not None:
-                value = self.parent.extra.get(option)
-            extra[option] = value
-        log_prints = flow.log_prints
-        if log_prints is None:
-            log_prints = self.parent.log_prints if self.parent is not None else False
-        self.ctx = FlowRunContext(
-            flow=flow,
-            flow_run_id=self.flow_run_id,
-            flow_run_name=self.name,
-            parameters=params,
-            tags=flow.tags,
-            log_prints=log_prints,
-            extra=extra,
-        )
-        if self.retry_of is None:
-            self.record = FlowRunRecord(
-                id=self.flow_run_id,
-                flow_name=flow.name,
-                name=self.name,
-                created=time.time(),
-                parameters=json_safe_parameters(raw),
-                tags=sorted(flow.tags),
-                parent_flow_run_id=self.parent.flow_run_id if self.parent is not None else None,
-                parent_task_run_id=self.parent_task_run_id,
-                entrypoint=flow.entrypoint,
-                flow_version=flow.version,
-                pid=os.getpid(),
-                hostname=_host(),
-                heartbeat=time.time(),
-            )
-            self.store.create_flow_run(self.record)
-            self.set_state(Pending())
-        if log_prints:
-            from headwater._engine.logs import ensure_print_capture
-
-            ensure_print_capture()
-        if problem is not None:
-            return Failed(message=str(problem), data=problem)
-        return None
-
-    def enter(self) -> None:
-        """Top-level extras: SIGTERM handling, heartbeat, progress line."""
-        from headwater._engine import heartbeat
-
-        heartbeat.register(self.flow_run_id)
-        self.exits.callback(heartbeat.unregister, self.flow_run_id)
-        assert self.ctx is not None
-        if self.top_level:
-            self.cancel_scope = open_scope(self.flow_run_id, self.store)
-            self.exits.callback(close_scope, self.cancel_scope)
-        elif self.parent is not None:
-            self.cancel_scope = self.parent.extra.get("cancel_scope")
-            if self.cancel_scope is not None:
-                self.cancel_scope.add(self.flow_run_id)
-        self.ctx.extra["cancel_scope"] = self.cancel_scope
-        if self.top_level:
-            from headwater._engine.logs import progress_line
-            from headwater._engine.signals import sigterm_raises
-
-            self.exits.enter_context(sigterm_raises())
-            self.progress = progress_line(self.name)
-            if self.progress is not None:
-                self.exits.callback(self.progress.close)
-        elif self.parent is not None:
-            self.progress = self.parent.extra.get("progress")
-        self.ctx.extra["progress"] = self.progress
-        self.log(20, "Beginning flow run %r for flow %r", self.name, self.flow.name)
-
-    def start_attempt(self) -> None:
-        self.run_count += 1
-        self.attempts += 1
-        if self.start_time is None:
-            claimed = self.retry_of.claimed_start if self.retry_of is not None else None
-            if claimed is not None:
-                self.start_time = claimed  # already Running: the retry claimed it
-            else:
-                self.start_time = time.time()
-                self.set_state(Running(timestamp=self.start_time), start=True, count=True)
-        else:
-            self.set_state(Retrying(), count=True)
-        assert self.ctx is not None
-        self.ctx.task_run_counts.clear()
-
-    def state_from_return(self, value: Any) -> State:
-        """The final state a body's return value means (returned futures/states count)."""
-        if isinstance(value, State) and value.is_final():
-            return value.copy(flow_run_id=self.flow_run_id)
-        states: list[State] | None = None
-        if isinstance(value, HeadwaterFuture):
-            value.wait()
-            st = value.state
-            if not st.is_completed():
-                return Failed(
-                    message=f"Flow run failed: returned task run {value.task_run_id} is {st.name}",
-                    data=st.data if isinstance(st.data, BaseException) else None,
-                )
-            return self.completed(st.result())
-        if (
-            isinstance(value, list | tuple | set)
-            and value
-            and all(isinstance(v, HeadwaterFuture | State) for v in value)
-        ):
-            states = []
-            for v in value:
-                if isinstance(v, HeadwaterFuture):
-                    v.wait()
-                    states.append(v.state)
-                else:
-                    states.append(v)
-            bad = [s for s in states if not s.is_completed()]
-            if bad:
-                first = next((s.data for s in bad if isinstance(s.data, BaseException)), None)
-                return Failed(
-                    message=f"{len(bad)}/{len(states)} states failed.",
-                    data=first
-                    if first is not None
-                    else Exception(f"{len(bad)}/{len(states)} states failed."),
-                )
-            return self.completed(
-                type(value)(s.result() for s in states)
-                if not isinstance(value, set)
-                else [s.result() for s in states]
-            )
-        return self.completed(value)
-
-    def completed(self, value: Any) -> State:
-        if self.flow.persist_result:
-            from headwater.results import resolve_result_store
-
-            try:
-                key = resolve_result_store(
-                    self.flow.result_storage, self.flow.result_serializer
-                ).persist(new_id(), value)
-            except Exception as exc:
-                return Failed(
-                    message=f"Flow run could not persist its result: {type(exc).__name__}: {exc}",
-                    data=exc,
-                )
-            return Completed(data=value, result_key=key)
-        return Completed(data=value)
-
-    def failed(self, exc: Exception) -> State:
-        if isinstance(exc, RunTimeoutError) and str(exc).startswith("Flow run exceeded"):
-            return TimedOut(message=str(exc), data=exc)
-        return Failed(message=exception_message("Flow", exc), data=exc)
-
-    def retry_delay(self, state: State) -> float | None:
-        """Seconds before the next attempt, or ``None`` when ``state`` is final."""
-        if self.attempts > self.flow.retries:
-            return None
-        delay = self.flow._retry_delays[self.attempts - 1]
-        self.log(
-            20,
-            "Flow run failed; retry %s/%s in %s second(s)",
-            self.attempts,
-            self.flow.retries,
-            delay,
-        )
-        self.set_state(AwaitingRetry(scheduled_time=time.time() + delay, message=state.message))
-        return delay
-
-    def is_cancellation(self, exc: BaseException) -> bool:
-        """Whether ``exc`` ends this run because its flow run (tree) was cancelled."""
-        if isinstance(exc, CancelInterrupt):
-            return True
-        scope = self.cancel_scope
-        return isinstance(exc, asyncio.CancelledError) and scope is not None and scope.cancelled
-
-    def crashed(self, exc: BaseException) -> State:
-        from headwater._engine.signals import TerminationSignal
-
-        if isinstance(exc, TerminationSignal):
-            message = f"Execution was interrupted: {exc}"
-        else:
-            message = f"Execution was interrupted by {type(exc).__name__}"
-        state = Crashed(message=message, data=exc)
-        self.end_unfinished_task_runs(Crashed, message)
-        self.finish(state)
-        return state
-
-    def cancelled(self) -> State:
-        """Record the run Cancelled (with its unfinished task runs), as it was asked to be."""
-        from headwater._store.cancellation import CANCELLED_MESSAGE
-
-        exc = CancelledRun(f"Flow run {self.name!r} ({self.flow_run_id}) was cancelled")
-        state = Cancelled(message=CANCELLED_MESSAGE, data=exc)
-        self.end_unfinished_task_runs(Cancelled, "its flow run was cancelled")
-        self.finish(state)
-        return state
-
-    def end_unfinished_task_runs(self, make_state: Any, message: str) -> None:
-        """End the task runs of this flow run still unfinished (e.g. running in other
-        threads) in the state ``make_state`` builds (Crashed or Cancelled)."""
-        try:
-            self.store.flush()
-            unfinished = self.store.read_task_runs(
-                flow_run_id=self.flow_run_id, state_types=["PENDING", "RUNNING", "SCHEDULED"]
-            )
-            for tr in unfinished:
-                ended: State = make_state(message=message, id=new_id())
-                self.store.set_state(
-                    "task", tr.id, state_record(ended, "task", tr.id), end_time=ended.timestamp
-                )
-        except Exception:  # the flow's own final state matters more; keep going
-            pass
-
-    def finish(self, state: State) -> None:
-        """Write the final state: after everything before it is durable for a top-level run."""
-        if self.top_level:
-            self.store.flush()
-        self.set_state(state, end=True, count=True)
-        level = 20 if state.type is StateType.COMPLETED else 40
-        self.log(level, "Finished in state %s", display_state(state))
-        if self.top_level:
-            self.store.flush()
-
-    def flow_run_view(self, state: State) -> FlowRunRecord:
-        rec = self.record
-        if rec is None:
-            rec = self.store.read_flow_run(self.flow_run_id)
-        rec.state_type = state.type.value
-        rec.state_name = state.name
-        rec.state_message = state.message
-        rec.start_time = self.start_time
-        rec.end_time = state.timestamp
-        rec.run_count = self.run_count
-        return rec
-
-    def hooks_for(self, state: State) -> tuple[Any, ...]:
-        flow = self.flow
-        if state.type is StateType.COMPLETED:
-            return flow.on_completion_hooks
-        if state.type is StateType.FAILED:
-            return flow.on_failure_hooks
-        if state.type is StateType.CRASHED:
-            return flow.on_crashed_hooks
-        if state.type is StateType.CANCELLED:
-            return flow.on_cancellation_hooks
-        return ()
-
-
 def run_flow_sync(
     flow: Flow[Any, Any],
     args: tuple[Any, ...],
@@ -469,24 +94,19 @@ def run_flow_sync(
 
     Re-raises ``KeyboardInterrupt``/``SystemExit`` after recording Crashed.
     """
-    run = _FlowRun(flow, retry_of)
-    state = run.begin(args, kwargs)
+    run = FlowRun(flow, retry_of)
+    state = run.open(args, kwargs)
     if state is not None:
-        run.finish(state)
         _run_hooks(run, state)
         return state
-    assert run.ctx is not None
     try:
         with run.exits:
             run.enter()
             while True:
-                run.start_attempt()
-                token = flow_run_ctx.set(run.ctx)
+                token = run.start_attempt()
                 try:
                     with flow.task_runner.duplicate() as runner:
-                        run.ctx.extra["task_runner"] = runner
-                        scope = run.cancel_scope
-                        body = scope.enter_body() if scope is not None else None
+                        run.enter_body(runner)
                         try:
                             args_, kwargs_ = flow._spec.to_call(run.parameters)
                             if flow.timeout_seconds is None:
@@ -497,30 +117,23 @@ def run_flow_sync(
                                 )
                             state = run.state_from_return(value)
                         finally:
-                            if body is not None:
-                                scope.leave_body(body)  # type: ignore[union-attr]
+                            run.leave_body()
                 except Exception as exc:
                     state = run.failed(exc)
                 finally:
                     flow_run_ctx.reset(token)
-                if state.is_failed():
-                    delay = run.retry_delay(state)
-                    if delay is not None:
-                        if delay:
-                            time.sleep(delay)
-                        continue
-                break
+                delay = run.retry_delay(state)
+                if delay is None:
+                    break
+                if delay:
+                    time.sleep(delay)
             run.finish(state)
     except BaseException as exc:
-        if run.is_cancellation(exc):
-            state = run.cancelled()
-            _run_hooks(run, state)
-            if run.top_level:
-                return state
-            raise  # a child flow: its parent's body is being cancelled too
-        state = run.crashed(exc)
+        state, reraise = run.interrupted(exc)
         _run_hooks(run, state)
-        raise
+        if reraise:
+            raise
+        return state
     _run_hooks(run, state)
     return state
 
@@ -533,27 +146,22 @@ async def run_flow_async(
     retry_of: RetryOf | None = None,
 ) -> State:
     """Carry out an async flow run on the running loop; its final state."""
-    run = _FlowRun(flow, retry_of)
-    state = run.begin(args, kwargs)
+    run = FlowRun(flow, retry_of)
+    state = run.open(args, kwargs)
     if state is not None:
-        run.finish(state)
         await _run_hooks_async(run, state)
         return state
-    assert run.ctx is not None
     try:
         with run.exits:
             run.enter()
             while True:
-                run.start_attempt()
-                token = flow_run_ctx.set(run.ctx)
+                token = run.start_attempt()
                 try:
                     runner = flow.task_runner.duplicate()
                     runner.__enter__()
                     exc_info: tuple[Any, Any, Any] = (None, None, None)
                     try:
-                        run.ctx.extra["task_runner"] = runner
-                        scope = run.cancel_scope
-                        body = scope.enter_body(is_async=True) if scope is not None else None
+                        run.enter_body(runner, is_async=True)
                         try:
                             args_, kwargs_ = flow._spec.to_call(run.parameters)
                             coro: Coroutine[Any, Any, Any] = flow.fn(*args_, **kwargs_)  # type: ignore[assignment]
@@ -563,10 +171,10 @@ async def run_flow_async(
                                 value = await run_async_with_timeout(
                                     coro, flow.timeout_seconds, kind="Flow"
                                 )
-                            state = await asyncio.to_thread(_state_in_context, run, value)
+                            # In a thread: it may wait for the futures the body returned.
+                            state = await asyncio.to_thread(run.state_from_return, value)
                         finally:
-                            if body is not None:
-                                scope.leave_body(body)  # type: ignore[union-attr]
+                            run.leave_body()
                     except BaseException as body_exc:
                         # Interrupted (cancelled, KeyboardInterrupt): do not wait for
                         # submitted task runs, as the sync engine does not.
@@ -578,47 +186,29 @@ async def run_flow_async(
                     state = run.failed(exc)
                 finally:
                     flow_run_ctx.reset(token)
-                if state.is_failed():
-                    delay = run.retry_delay(state)
-                    if delay is not None:
-                        if delay:
-                            await asyncio.sleep(delay)
-                        continue
-                break
+                delay = run.retry_delay(state)
+                if delay is None:
+                    break
+                if delay:
+                    await asyncio.sleep(delay)
             run.finish(state)
     except BaseException as exc:
-        if run.is_cancellation(exc):
-            state = run.cancelled()
-            await _run_hooks_async(run, state)
-            if run.top_level:
-                return state
-            raise  # a child flow: its parent's body is being cancelled too
-        state = run.crashed(exc)
+        state, reraise = run.interrupted(exc)
         await _run_hooks_async(run, state)
-        raise
+        if reraise:
+            raise
+        return state
     await _run_hooks_async(run, state)
     return state
 
 
-def _state_in_context(run: _FlowRun, value: Any) -> State:
-    return run.state_from_return(value)
-
-
-def _run_hooks(run: _FlowRun, state: State) -> None:
+def _run_hooks(run: FlowRun, state: State) -> None:
     hooks = run.hooks_for(state)
     if hooks:
-        from headwater._engine.hooks import run_hooks
-
-        run_hooks(
-            hooks, (run.flow, run.flow_run_view(state), state), state=state, logger=run.logger
-        )
+        run_hooks(hooks, run.hook_arguments(state), state=state, logger=run.logger)
 
 
-async def _run_hooks_async(run: _FlowRun, state: State) -> None:
+async def _run_hooks_async(run: FlowRun, state: State) -> None:
     hooks = run.hooks_for(state)
     if hooks:
-        from headwater._engine.hooks import run_hooks_async
-
-        await run_hooks_async(
-            hooks, (run.flow, run.flow_run_view(state), state), state=state, logger=run.logger
-        )
+        await run_hooks_async(hooks, run.hook_arguments(state), state=state, logger=run.logger)
