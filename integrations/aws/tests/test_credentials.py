@@ -205,7 +205,8 @@ def test_a_used_block_pickles_without_its_clients(aws_credentials: AwsCredential
         copy = loads(dumps(aws_credentials))
         assert copy.model_dump(mode="json") == aws_credentials.model_dump(mode="json")
         assert copy.aws_secret_access_key.get_secret_value() == "moto-secret-key-1234"
-        assert copy._clients == {}
+        assert copy._client_cache == {}
+        assert copy._session is None
         assert copy.check().ok
 
 

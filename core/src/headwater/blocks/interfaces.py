@@ -10,11 +10,11 @@ from __future__ import annotations
 import io
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from headwater.blocks.core import Block
+from headwater.blocks.credentials import CheckResult, CredentialsBlock
 from headwater.blocks.progress import transfer_progress
 
 __all__ = [
@@ -28,33 +28,6 @@ __all__ = [
     "SecretBlock",
     "WritableFileSystem",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The outcome of :meth:`CredentialsBlock.check`: ``ok`` and a one-line message (no secrets)."""
-
-    ok: bool
-    message: str
-
-
-class CredentialsBlock(Block):
-    """Credentials for a service: ``get_client()`` builds a client, ``check()`` tests them."""
-
-    _block_capabilities: ClassVar[frozenset[str]] = frozenset({"get-client", "check"})
-
-    @abstractmethod
-    def get_client(self, *args: Any, **kwargs: Any) -> Any:
-        """A client of the service, authenticated with these credentials."""
-
-    def check(self) -> CheckResult:
-        """Test the credentials. The default only builds a client; blocks that can
-        make a cheap authenticated call override this to make one."""
-        try:
-            self.get_client()
-        except Exception as exc:
-            return CheckResult(False, f"{type(exc).__name__}: {exc}")
-        return CheckResult(True, "a client was created (the connection itself was not tested)")
 
 
 class WritableFileSystem(Block):
