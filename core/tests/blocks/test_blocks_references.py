@@ -64,7 +64,8 @@ def test_json_key_errors_name_the_reference_and_never_the_value() -> None:
     with pytest.raises(ValueError, match="'s://db#k' is not a JSON object") as info:
         extract_json_key(secret, parse_reference("s://db#k", "s"))
     assert secret not in str(info.value)
-    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
     with pytest.raises(LookupError, match="of 's://db#nope' has no key 'nope'") as missing:
         extract_json_key('{"password": "hunter2-xyz"}', parse_reference("s://db#nope", "s"))
     assert "hunter2-xyz" not in str(missing.value)
