@@ -14,6 +14,8 @@ import pytest
 from pydantic import SecretStr
 
 from headwater.blocks import Block, CheckResult, CredentialsBlock, get_block_class, interfaces
+from headwater.errors import AccessDeniedError
+from headwater.testing import CredentialsSuite
 
 
 @dataclass
@@ -182,3 +184,73 @@ def test_equality_ignores_the_caches() -> None:
     assert one == two
     assert pickle.loads(pickle.dumps(one)) == one
     assert one != WidgetCredentials(api_key=SecretStr("k-1234"), region="us")
+
+
+# -- the CredentialsSuite, run against a small in-test service --------------------------
+
+VALID_KEY = "good-key-1234"
+
+
+class GuardedClient:
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def whoami(self) -> str:
+        if self._api_key != VALID_KEY:
+            raise AccessDeniedError("whoami: the service refused the key", resource="widgets")
+        return "user ada"
+
+
+class GuardedCredentials(CredentialsBlock[GuardedClient]):
+    """Credentials of a service that checks the key (a test block)."""
+
+    api_key: SecretStr
+
+    def get_client(self) -> GuardedClient:  # type: ignore[override]
+        return self.cached_client("c", lambda: GuardedClient(self.api_key.get_secret_value()))
+
+    def check(self) -> CheckResult:
+        try:
+            who = self.get_client().whoami()
+        except AccessDeniedError as exc:
+            return CheckResult(False, str(exc))
+        return CheckResult(True, who)
+
+
+class TestGuardedCredentials(CredentialsSuite):
+    @pytest.fixture
+    def credentials(self) -> GuardedCredentials:
+        return GuardedCredentials(api_key=SecretStr(VALID_KEY))
+
+    @pytest.fixture
+    def bad_credentials(self) -> GuardedCredentials:
+        return GuardedCredentials(api_key=SecretStr("wrong-key-5678"))
+
+    def call_service(self, credentials: CredentialsBlock[Any]) -> None:
+        credentials.get_client().whoami()
+
+
+class UncachedCredentials(GuardedCredentials):
+    """A defective block that builds a new client on every call (a test block)."""
+
+    def get_client(self) -> GuardedClient:  # type: ignore[override]
+        return GuardedClient(self.api_key.get_secret_value())
+
+
+class LeakyCredentials(GuardedCredentials):
+    """A defective block whose check() quotes its key (a test block)."""
+
+    def check(self) -> CheckResult:
+        return CheckResult(True, f"key {self.api_key.get_secret_value()} works")
+
+
+def test_the_suite_catches_a_block_that_does_not_cache() -> None:
+    suite = TestGuardedCredentials()
+    with pytest.raises(AssertionError):
+        suite.test_the_client_is_cached(UncachedCredentials(api_key=SecretStr(VALID_KEY)))
+
+
+def test_the_suite_catches_a_check_that_quotes_the_secret() -> None:
+    suite = TestGuardedCredentials()
+    with pytest.raises(AssertionError):
+        suite.test_check_passes_and_quotes_no_secret(LeakyCredentials(api_key=SecretStr(VALID_KEY)))

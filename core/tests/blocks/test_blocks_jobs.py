@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 
 from headwater.blocks import JobBlock, JobRun, get_block_class, interfaces
 from headwater.errors import JobFailedError, JobTimeoutError
+from headwater.testing import JobSuite
 
 
 class ClockJob(JobBlock):
@@ -176,3 +177,45 @@ def test_the_logger_is_the_run_logger_inside_a_flow() -> None:
     assert outside.name == "headwater.blocks.clock-job"
     assert all(getattr(logger, "extra", {}).get("run_kind") == "flow" for logger in seen)
     assert threading.current_thread() is threading.main_thread()
+
+
+# -- the JobSuite, run against ClockJob ---------------------------------------------------
+
+
+class TestClockJob(JobSuite):
+    failure_reason = "disk full"
+
+    @pytest.fixture
+    def job(self) -> ClockJob:
+        return ClockJob(poll_interval_seconds=0.01, timeout_seconds=5)
+
+    @pytest.fixture
+    def failing_job(self) -> ClockJob:
+        return ClockJob(steps=["RUNNING", "BROKEN"], poll_interval_seconds=0.01)
+
+    @pytest.fixture
+    def unfinished_job(self) -> ClockJob:
+        return ClockJob(step_seconds=5, poll_interval_seconds=0.02, timeout_seconds=0.1)
+
+
+class StoppingRun(ClockJobRun):
+    """A defective run that kills its job when waiting times out."""
+
+    def wait_for_completion(self) -> None:
+        try:
+            super().wait_for_completion()
+        except JobTimeoutError:
+            self.job.steps = ["KILLED"]
+            raise
+
+
+def test_the_suite_catches_a_run_that_stops_its_job_on_timeout() -> None:
+    class StoppingJob(ClockJob):
+        """A clock job with a defective run (a test block)."""
+
+        def trigger(self) -> ClockJobRun:
+            return StoppingRun(self)
+
+    job = StoppingJob(step_seconds=5, poll_interval_seconds=0.02, timeout_seconds=0.1)
+    with pytest.raises(AssertionError):
+        TestClockJob().test_waiting_past_the_timeout_raises_job_timeout_and_leaves_the_run(job)
