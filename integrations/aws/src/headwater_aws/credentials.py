@@ -247,6 +247,9 @@ class AwsCredentials(CredentialsBlock[Any]):
 
         return factory
 
+    def _shared(self, client_type: str, build: Callable[[boto3.Session, dict[str, Any]], C]) -> C:
+        return self.cached_client(client_type, self._client_factory(client_type, build))
+
     def get_client(self, client_type: str, **client_kwargs: Any) -> Any:  # type: ignore[override]
         """A boto3 client for ``client_type`` (``"s3"``, ``"secretsmanager"``...).
 
@@ -260,53 +263,37 @@ class AwsCredentials(CredentialsBlock[Any]):
         def build(session: Any, kwargs: dict[str, Any]) -> Any:
             return session.client(client_type, **kwargs)
 
-        factory = self._client_factory(client_type, build, **client_kwargs)
         if client_kwargs:
-            return self.build_client(factory)
-        return self.cached_client(client_type, factory)
+            return self.build_client(self._client_factory(client_type, build, **client_kwargs))
+        return self._shared(client_type, build)
 
     def get_s3_client(self) -> S3Client:
         """The shared S3 client."""
-        return self.cached_client(
-            "s3", self._client_factory("s3", lambda s, kw: s.client("s3", **kw))
-        )
+        return self._shared("s3", lambda s, kw: s.client("s3", **kw))
 
     def get_secrets_manager_client(self) -> SecretsManagerClient:
         """The shared Secrets Manager client."""
-        return self.cached_client(
-            "secretsmanager",
-            self._client_factory("secretsmanager", lambda s, kw: s.client("secretsmanager", **kw)),
-        )
+        return self._shared("secretsmanager", lambda s, kw: s.client("secretsmanager", **kw))
 
     def get_ssm_client(self) -> SSMClient:
         """The shared SSM (Parameter Store) client."""
-        return self.cached_client(
-            "ssm", self._client_factory("ssm", lambda s, kw: s.client("ssm", **kw))
-        )
+        return self._shared("ssm", lambda s, kw: s.client("ssm", **kw))
 
     def get_lambda_client(self) -> LambdaClient:
         """The shared Lambda client."""
-        return self.cached_client(
-            "lambda", self._client_factory("lambda", lambda s, kw: s.client("lambda", **kw))
-        )
+        return self._shared("lambda", lambda s, kw: s.client("lambda", **kw))
 
     def get_batch_client(self) -> BatchClient:
         """The shared Batch client."""
-        return self.cached_client(
-            "batch", self._client_factory("batch", lambda s, kw: s.client("batch", **kw))
-        )
+        return self._shared("batch", lambda s, kw: s.client("batch", **kw))
 
     def get_glue_client(self) -> GlueClient:
         """The shared Glue client."""
-        return self.cached_client(
-            "glue", self._client_factory("glue", lambda s, kw: s.client("glue", **kw))
-        )
+        return self._shared("glue", lambda s, kw: s.client("glue", **kw))
 
     def get_sts_client(self) -> STSClient:
         """The shared STS client."""
-        return self.cached_client(
-            "sts", self._client_factory("sts", lambda s, kw: s.client("sts", **kw))
-        )
+        return self._shared("sts", lambda s, kw: s.client("sts", **kw))
 
     def check(self) -> CheckResult:
         """Ask STS who these credentials are (``GetCallerIdentity``, which needs no permission)."""
