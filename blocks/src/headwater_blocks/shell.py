@@ -28,8 +28,8 @@ from pydantic import Field, SecretBytes, SecretStr, field_validator
 
 from headwater import task
 from headwater.blocks import Block, Secret, SecretBlock, SecretDict
-from headwater.errors import HeadwaterError, MissingContextError
-from headwater.logging import get_logger, get_run_logger
+from headwater.errors import HeadwaterError
+from headwater.logging import current_logger
 from headwater.masking import mask_secrets, register_secret
 
 __all__ = ["ShellCommandError", "ShellOperation", "shell_run_command"]
@@ -86,13 +86,6 @@ def _secret_text(name: str, value: Any) -> str:
     return text
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter[Any]:
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return get_logger("blocks.shell")
-
-
 def _script(commands: Sequence[str], shell: str, status_file: str | None) -> str:
     if status_file is None:
         return "\n".join(commands) + "\n"
@@ -128,7 +121,7 @@ def run_commands(
     for name, value in (env or {}).items():
         full_env[str(name)] = _secret_text(str(name), value)
     posix = Path(shell_path).name in _POSIX_SHELLS
-    logger = _logger()
+    logger = current_logger("blocks.shell")
     lines: list[str] = []
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     with tempfile.TemporaryDirectory(prefix="headwater-shell-") as tmp:

@@ -21,32 +21,53 @@ the problem the error also derives from it (``TimeoutError``, ``ValueError``,
     ├── InvalidStateTransition (ValueError)   a run cannot go to that state (cancel a finished run)
     ├── InvalidRequest (ValueError)           the server rejected a request's values (HTTP 422)
     ├── TransientError                        a service is busy or briefly down: safe to retry
-    └── CancelledRun                          a run was cancelled
+    ├── CancelledRun                          a run was cancelled
+    └── ServiceError                          a call to an outside service failed (.code, .resource)
+        ├── ResourceNotFoundError (FileNotFoundError)  no such bucket, object, secret, job...
+        ├── ResourceExistsError (FileExistsError)      the resource already exists
+        ├── AccessDeniedError (PermissionError)        credentials missing, wrong or not allowed
+        ├── ThrottledError (TransientError)            rate limited or briefly unavailable: retry
+        ├── ServiceUnreachableError (ConnectionError)  the service could not be reached
+        ├── JobFailedError                             a job that ran elsewhere failed (its reason)
+        └── JobTimeoutError (TimeoutError)             waiting for a job ran past its timeout
 
-Integrations hang their own trees under :class:`HeadwaterError` (``AwsError``
-in ``headwater-aws``...) and derive throttling errors from
-:class:`TransientError`, so ``retry_condition_fn=retry_on_transient_errors``
-(:mod:`headwater.retries`) retries exactly those.
+Integrations translate their vendor's exceptions into the :class:`ServiceError`
+family (:func:`headwater.translation.translating`), deriving their own classes
+from both their vendor base and these (``headwater_aws.ResourceNotFoundError``
+is an ``AwsError`` and a :class:`ResourceNotFoundError`), so
+``except headwater.errors.ResourceNotFoundError`` works whatever the vendor,
+and ``retry_condition_fn=retry_on_transient_errors`` (:mod:`headwater.retries`)
+retries exactly the throttling errors.
 """
 
 from __future__ import annotations
 
+from headwater.masking import mask_secrets
+
 __all__ = [
+    "AccessDeniedError",
     "AuthorizationError",
     "CancelledRun",
     "ConfigurationError",
     "HeadwaterError",
     "InvalidRequest",
     "InvalidStateTransition",
+    "JobFailedError",
+    "JobTimeoutError",
     "MissingContextError",
     "MissingResult",
     "ObjectAlreadyExists",
     "ObjectNotFound",
     "ParameterValidationError",
+    "ResourceExistsError",
+    "ResourceNotFoundError",
     "ResultNotFound",
     "RunTimeoutError",
     "SchemaVersionError",
+    "ServiceError",
+    "ServiceUnreachableError",
     "StoreError",
+    "ThrottledError",
     "TransientError",
     "UnfinishedRun",
 ]
@@ -122,3 +143,50 @@ class CancelledRun(HeadwaterError):
 
 class MissingContextError(HeadwaterError, RuntimeError):
     """Something that needs a running flow or task was used outside one."""
+
+
+# -- errors of outside services (the integration kit) ---------------------------------
+
+
+class ServiceError(HeadwaterError):
+    """A call to an outside service (a cloud API, a database, a job runner) failed.
+
+    ``code`` is the service's own error code (``NoSuchKey``, ``403``...) when
+    there is one, ``resource`` what the call was about (``s3://bucket/key``).
+    The message goes through the secret masker, so a credential that slipped
+    into it is never shown.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, resource: str | None = None):
+        super().__init__(mask_secrets(message))
+        self.code = code
+        self.resource = resource
+
+
+class ResourceNotFoundError(ServiceError, FileNotFoundError):
+    """The bucket, object, secret, parameter, function, job or definition does not exist."""
+
+
+class ResourceExistsError(ServiceError, FileExistsError):
+    """The resource already exists (creating a secret or a bucket that is there)."""
+
+
+class AccessDeniedError(ServiceError, PermissionError):
+    """No credentials were found, they are wrong or expired, or they may not do this."""
+
+
+class ThrottledError(ServiceError, TransientError):
+    """The service asked to slow down or was briefly unavailable; the same call may succeed later."""
+
+
+class ServiceUnreachableError(ServiceError, ConnectionError):
+    """The service's endpoint could not be reached."""
+
+
+class JobFailedError(ServiceError):
+    """A job that ran elsewhere (a function, a batch or ETL job) ended in failure; the message
+    quotes the reason the service or the job gave."""
+
+
+class JobTimeoutError(ServiceError, TimeoutError):
+    """A job did not finish within the time it was given; it may still be running."""

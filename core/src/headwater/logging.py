@@ -42,6 +42,7 @@ __all__ = [
     "ConsoleHandler",
     "RunLoggerAdapter",
     "StoreHandler",
+    "current_logger",
     "disable_print_capture",
     "disable_run_logger",
     "enable_print_capture",
@@ -129,6 +130,19 @@ def get_run_logger() -> RunLoggerAdapter:
             "@task function, or use logging.getLogger(__name__) elsewhere"
         )
     return run_logger(ctx)
+
+
+def current_logger(name: str) -> _logging.Logger | RunLoggerAdapter:
+    """The run logger inside a flow or task run, else :func:`get_logger` of ``name``.
+
+    For code that runs both inside runs and outside them (blocks, integrations):
+    inside a run its records go with the run's logs, outside they go to
+    ``headwater.<name>``.
+    """
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return get_logger(name)
 
 
 def _null_logger() -> _logging.Logger:

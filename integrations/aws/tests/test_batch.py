@@ -21,6 +21,7 @@ import pytest
 from pydantic import ValidationError
 
 from headwater import flow, unmapped
+from headwater.testing import JobSuite
 from headwater.testing.blocks import assert_block_conforms
 from headwater_aws import (
     AccessDeniedError,
@@ -277,3 +278,33 @@ def test_block_conforms(headwater_home: object) -> None:
         ),
     )
     assert_block_conforms(BatchJob, example)
+
+
+# -- the core's JobSuite ----------------------------------------------------------------------
+
+
+class TestBatchJobSuite(JobSuite):
+    """The behaviour every JobBlock must have, for BatchJob against moto."""
+
+    failure_reason = "Batch gave no reason"  # moto's simple Batch fails jobs without one
+
+    @pytest.fixture
+    def job(self, batch_setup: None, aws_credentials: AwsCredentials) -> BatchJob:
+        return make_job(aws_credentials, timeout_seconds=30)
+
+    @pytest.fixture
+    def failing_job(
+        self, batch_setup: None, aws_credentials: AwsCredentials, monkeypatch: pytest.MonkeyPatch
+    ) -> BatchJob:
+        monkeypatch.setenv("MOTO_SIMPLE_BATCH_FAIL_AFTER", "0")  # read by the in-process server
+        return make_job(aws_credentials, timeout_seconds=30)
+
+    @pytest.fixture
+    def unfinished_job(
+        self,
+        docker_batch: None,
+        hold_jobs: None,
+        batch_setup: None,
+        aws_credentials: AwsCredentials,
+    ) -> BatchJob:
+        return make_job(aws_credentials, timeout_seconds=0.3)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pickle
 import threading
 from pathlib import Path
+from typing import Any
 
 import cloudpickle
 import pytest
 from pydantic import ValidationError
 
-from headwater.blocks import Block
+from headwater.blocks import Block, CredentialsBlock
+from headwater.testing import CredentialsSuite
 from headwater_aws import AccessDeniedError, AwsCredentials, InvalidRequestError
+from headwater_aws.errors import translate_errors
 
 ROLE = "arn:aws:iam::123456789012:role/etl"
 
@@ -205,7 +208,8 @@ def test_a_used_block_pickles_without_its_clients(aws_credentials: AwsCredential
         copy = loads(dumps(aws_credentials))
         assert copy.model_dump(mode="json") == aws_credentials.model_dump(mode="json")
         assert copy.aws_secret_access_key.get_secret_value() == "moto-secret-key-1234"
-        assert copy._clients == {}
+        assert copy._client_cache == {}
+        assert copy._session is None
         assert copy.check().ok
 
 
@@ -259,3 +263,25 @@ def test_tls_verification_reaches_the_client(verify: bool | str) -> None:
     creds = AwsCredentials(aws_client_parameters={"verify": verify})
     # botocore keeps the setting on the client's HTTP session; no public accessor exists
     assert creds.get_s3_client()._endpoint.http_session._verify == verify
+
+
+# -- the core's CredentialsSuite ------------------------------------------------------------
+
+
+class TestAwsCredentialsSuite(CredentialsSuite):
+    """The behaviour every CredentialsBlock must have, for AwsCredentials against moto."""
+
+    client_args = ("sts",)
+
+    @pytest.fixture
+    def credentials(self, aws_credentials: AwsCredentials) -> AwsCredentials:
+        return aws_credentials
+
+    @pytest.fixture
+    def bad_credentials(self, moto_server: str, iam_enforced: None) -> AwsCredentials:
+        return _explicit(moto_server, "AKIANOSUCHKEY000", "wrong-secret-value-123")
+
+    def call_service(self, credentials: CredentialsBlock[Any]) -> None:
+        assert isinstance(credentials, AwsCredentials)
+        with translate_errors("ask who is", "sts"):
+            credentials.get_sts_client().get_caller_identity()

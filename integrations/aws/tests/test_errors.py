@@ -146,3 +146,42 @@ def test_messages_pass_through_the_secret_masker() -> None:
 def test_non_aws_exceptions_pass_through_untouched() -> None:
     with pytest.raises(KeyError), translate_errors("do", "thing"):
         raise KeyError("mine")
+
+
+def test_core_bases_catch_aws_errors_from_moto(
+    aws_credentials: AwsCredentials, bucket: str
+) -> None:
+    """Vendor-neutral code catches the core classes; an AWS error raised by moto is one."""
+    import headwater.errors as core
+
+    s3 = aws_credentials.get_s3_client()
+    with (
+        pytest.raises(core.ResourceNotFoundError) as info,
+        translate_errors("read", f"s3://{bucket}/missing"),
+    ):
+        s3.get_object(Bucket=bucket, Key="missing")
+    assert isinstance(info.value, AwsError)
+    assert isinstance(info.value, core.ServiceError)
+    assert info.value.code == "NoSuchKey"
+    assert info.value.resource == f"s3://{bucket}/missing"
+    secrets = aws_credentials.get_secrets_manager_client()
+    secrets.create_secret(Name="twice", SecretString="x")
+    with (
+        pytest.raises(core.ResourceExistsError),
+        translate_errors("create secret", "twice"),
+    ):
+        secrets.create_secret(Name="twice", SecretString="x")
+
+
+def test_aws_classes_are_the_core_ones_too() -> None:
+    import headwater.errors as core
+    from headwater_aws import JobFailedError, JobTimeoutError
+
+    assert issubclass(AwsError, core.ServiceError)
+    assert issubclass(ResourceNotFoundError, core.ResourceNotFoundError)
+    assert issubclass(ResourceExistsError, core.ResourceExistsError)
+    assert issubclass(AccessDeniedError, core.AccessDeniedError)
+    assert issubclass(ThrottlingError, core.ThrottledError)
+    assert issubclass(AwsConnectionError, core.ServiceUnreachableError)
+    assert issubclass(JobFailedError, core.JobFailedError)
+    assert issubclass(JobTimeoutError, core.JobTimeoutError)

@@ -18,6 +18,7 @@ import pytest
 from pydantic import ValidationError
 
 from headwater import flow
+from headwater.testing import JobSuite
 from headwater.testing.blocks import assert_block_conforms
 from headwater_aws import (
     AccessDeniedError,
@@ -199,3 +200,24 @@ def test_block_conforms(headwater_home: object) -> None:
         ),
     )
     assert_block_conforms(GlueJob, example)
+
+
+# -- the core's JobSuite ----------------------------------------------------------------------
+
+
+class TestGlueJobSuite(JobSuite):
+    """The behaviour every JobBlock must have, for GlueJob against moto."""
+
+    @pytest.fixture
+    def job(self, glue_job: str, aws_credentials: AwsCredentials) -> GlueJob:
+        return make_job(aws_credentials, timeout_seconds=30)
+
+    @pytest.fixture
+    def failing_job(self) -> GlueJob:
+        pytest.skip("moto 5.2 cannot make a Glue run fail (see the module docstring)")
+
+    @pytest.fixture
+    def unfinished_job(
+        self, hold_runs: None, glue_job: str, aws_credentials: AwsCredentials
+    ) -> GlueJob:
+        return make_job(aws_credentials, timeout_seconds=0.3)

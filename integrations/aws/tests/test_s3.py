@@ -606,10 +606,10 @@ def test_check_reports_the_bucket(s3_in_folder: S3Bucket) -> None:
 def test_pickle_round_trip_of_a_used_block(s3_in_folder: S3Bucket) -> None:
     s3_in_folder.write_path("p.txt", b"before")
     _ = s3_in_folder.transfer_config
-    assert s3_in_folder.credentials._clients  # a client is cached
+    assert s3_in_folder.credentials._client_cache  # a client is cached
     copy = pickle.loads(pickle.dumps(s3_in_folder))
     assert copy._transfer is None
-    assert copy.credentials._clients == {}
+    assert copy.credentials._client_cache == {}
     assert copy.read_path("p.txt") == b"before"
     copy.write_path("q.txt", b"after")
     assert s3_in_folder.read_path("q.txt") == b"after"

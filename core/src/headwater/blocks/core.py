@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from headwater.blocks.errors import BlockNotFound
 from headwater.blocks.registry import get_block_class, register_block_type
 from headwater.blocks.secrets import dump_secret, locate_secrets, prepare_secret, serializing
 from headwater.errors import ObjectNotFound
+from headwater.logging import current_logger
 
 __all__ = ["Block", "BlockDocumentInfo"]
 
@@ -234,6 +236,11 @@ class Block(BaseModel):
         label = self._label()
         for field in type(self)._secret_field_names():
             locate_secrets(self.__dict__.get(field), label)
+
+    @property
+    def logger(self) -> logging.Logger | logging.LoggerAdapter[Any]:
+        """The run logger inside a flow or task run, else ``headwater.blocks.<slug>``."""
+        return current_logger(f"blocks.{type(self).get_block_type_slug()}")
 
     @property
     def block_document_id(self) -> str | None:

@@ -3,18 +3,22 @@
 Each is an abstract Block subclass with a small set of required methods and a
 capability string (``get_block_capabilities()``). Where possible the rest is
 derived from the primitives (folder uploads from file uploads), fsspec-style.
+``CredentialsBlock`` (:mod:`headwater.blocks.credentials`) and ``JobBlock`` /
+``JobRun`` (:mod:`headwater.blocks.jobs`) live in modules of their own and are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from headwater.blocks.core import Block
+from headwater.blocks.credentials import CheckResult, CredentialsBlock
+from headwater.blocks.jobs import JobBlock, JobRun
 from headwater.blocks.progress import transfer_progress
 
 __all__ = [
@@ -28,33 +32,6 @@ __all__ = [
     "SecretBlock",
     "WritableFileSystem",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The outcome of :meth:`CredentialsBlock.check`: ``ok`` and a one-line message (no secrets)."""
-
-    ok: bool
-    message: str
-
-
-class CredentialsBlock(Block):
-    """Credentials for a service: ``get_client()`` builds a client, ``check()`` tests them."""
-
-    _block_capabilities: ClassVar[frozenset[str]] = frozenset({"get-client", "check"})
-
-    @abstractmethod
-    def get_client(self, *args: Any, **kwargs: Any) -> Any:
-        """A client of the service, authenticated with these credentials."""
-
-    def check(self) -> CheckResult:
-        """Test the credentials. The default only builds a client; blocks that can
-        make a cheap authenticated call override this to make one."""
-        try:
-            self.get_client()
-        except Exception as exc:
-            return CheckResult(False, f"{type(exc).__name__}: {exc}")
-        return CheckResult(True, "a client was created (the connection itself was not tested)")
 
 
 class WritableFileSystem(Block):
@@ -232,22 +209,3 @@ class SecretBlock(Block):
     @abstractmethod
     def write_secret(self, secret_data: bytes) -> str:
         """Store ``secret_data``; returns where (a name, path or version id)."""
-
-
-class JobRun(ABC):
-    """One triggered run of a job."""
-
-    @abstractmethod
-    def wait_for_completion(self) -> None: ...
-
-    @abstractmethod
-    def fetch_result(self) -> Any: ...
-
-
-class JobBlock(Block):
-    """A job that runs elsewhere: ``trigger()`` starts it and returns a :class:`JobRun`."""
-
-    _block_capabilities: ClassVar[frozenset[str]] = frozenset({"job"})
-
-    @abstractmethod
-    def trigger(self) -> JobRun: ...

@@ -21,9 +21,9 @@ works without importing this package.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from headwater.lazy import lazy_exports
 from headwater_aws._version import __version__
 
 if TYPE_CHECKING:
@@ -95,51 +95,40 @@ __all__ = [
     "update_secret",
 ]
 
-_ERRORS = "headwater_aws.errors"
-_LAZY = {
-    "AccessDeniedError": _ERRORS,
-    "AwsClientParameters": "headwater_aws.credentials",
-    "AwsConnectionError": _ERRORS,
-    "AwsCredentials": "headwater_aws.credentials",
-    "AwsError": _ERRORS,
-    "AwsSecret": "headwater_aws.secrets_manager",
-    "BatchJob": "headwater_aws.batch",
-    "BatchJobRun": "headwater_aws.batch",
-    "GlueJob": "headwater_aws.glue",
-    "GlueJobRun": "headwater_aws.glue",
-    "InvalidRequestError": _ERRORS,
-    "JobFailedError": _ERRORS,
-    "JobTimeoutError": _ERRORS,
-    "LambdaFunction": "headwater_aws.lambda_function",
-    "ResourceExistsError": _ERRORS,
-    "ResourceNotFoundError": _ERRORS,
-    "S3Bucket": "headwater_aws.s3",
-    "ThrottlingError": _ERRORS,
-    "batch_run": "headwater_aws.batch",
-    "batch_submit": "headwater_aws.batch",
-    "create_secret": "headwater_aws.secrets_manager",
-    "delete_secret": "headwater_aws.secrets_manager",
-    "glue_job_run": "headwater_aws.glue",
-    "lambda_invoke": "headwater_aws.lambda_function",
-    "read_secret": "headwater_aws.secrets_manager",
-    "s3_copy": "headwater_aws.s3",
-    "s3_delete": "headwater_aws.s3",
-    "s3_download": "headwater_aws.s3",
-    "s3_list_objects": "headwater_aws.s3",
-    "s3_move": "headwater_aws.s3",
-    "s3_upload": "headwater_aws.s3",
-    "update_secret": "headwater_aws.secrets_manager",
+_MODULES = {
+    "headwater_aws.batch": ["BatchJob", "BatchJobRun", "batch_run", "batch_submit"],
+    "headwater_aws.credentials": ["AwsClientParameters", "AwsCredentials"],
+    "headwater_aws.errors": [
+        "AccessDeniedError",
+        "AwsConnectionError",
+        "AwsError",
+        "InvalidRequestError",
+        "JobFailedError",
+        "JobTimeoutError",
+        "ResourceExistsError",
+        "ResourceNotFoundError",
+        "ThrottlingError",
+    ],
+    "headwater_aws.glue": ["GlueJob", "GlueJobRun", "glue_job_run"],
+    "headwater_aws.lambda_function": ["LambdaFunction", "lambda_invoke"],
+    "headwater_aws.s3": [
+        "S3Bucket",
+        "s3_copy",
+        "s3_delete",
+        "s3_download",
+        "s3_list_objects",
+        "s3_move",
+        "s3_upload",
+    ],
+    "headwater_aws.secrets_manager": [
+        "AwsSecret",
+        "create_secret",
+        "delete_secret",
+        "read_secret",
+        "update_secret",
+    ],
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'headwater_aws' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: module for module, names in _MODULES.items() for name in names}
+)

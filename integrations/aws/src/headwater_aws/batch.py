@@ -11,17 +11,13 @@ leaves the job running.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from headwater import task
 from headwater.blocks import JobBlock, JobRun
-from headwater.blocks.polling import poll_until_final
-from headwater.errors import MissingContextError
-from headwater.logging import get_logger, get_run_logger
 from headwater_aws.credentials import AwsCredentials
 from headwater_aws.errors import (
     JobFailedError,
@@ -35,13 +31,6 @@ __all__ = ["BatchJob", "BatchJobRun", "batch_run", "batch_submit"]
 _RESERVED_SUBMIT_KEYS = frozenset(
     {"jobName", "jobQueue", "jobDefinition", "parameters", "containerOverrides"}
 )
-
-
-def _logger() -> logging.Logger | logging.LoggerAdapter[Any]:
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return get_logger("aws.batch")
 
 
 def _timestamp(millis: Any) -> datetime | None:
@@ -106,12 +95,6 @@ class BatchJob(JobBlock):
         default_factory=dict,
         description="Other SubmitJob arguments (timeout, retryStrategy, tags, shareIdentifier...).",
     )
-    poll_interval_seconds: float = Field(
-        default=10.0, gt=0, description="Seconds between two status checks while waiting."
-    )
-    timeout_seconds: float | None = Field(
-        default=None, gt=0, description="Stop waiting after this many seconds (default: never)."
-    )
 
     @field_validator("submit_kwargs")
     @classmethod
@@ -151,27 +134,45 @@ class BatchJob(JobBlock):
             # a missing queue or definition comes back as ResourceNotFoundError
             response = self.aws_credentials.get_batch_client().submit_job(**kwargs)
         run = BatchJobRun(self, job_id=response["jobId"], job_name=response["jobName"])
-        _logger().info("Submitted %s as job id %s", label, run.job_id)
+        self.logger.info("Submitted %s as job id %s", label, run.job_id)
         return run
 
 
-class BatchJobRun(JobRun):
-    """One submitted Batch job: wait for it and read its outcome."""
+class BatchJobRun(JobRun[dict[str, Any]]):
+    """One submitted Batch job: wait for it (until SUCCEEDED) and read its outcome.
+
+    :meth:`~headwater.blocks.JobRun.wait_for_completion` raises
+    :class:`~headwater_aws.JobFailedError` when the job FAILED (quoting Batch's
+    reason, the container's reason and exit code), and
+    :class:`~headwater_aws.JobTimeoutError` (the job keeps running) after the
+    block's ``timeout_seconds``.
+    """
+
+    succeeded_states: ClassVar[frozenset[str]] = frozenset({"SUCCEEDED"})
+    failed_states: ClassVar[frozenset[str]] = frozenset({"FAILED"})
+    job_failed_error = JobFailedError
+    job_timeout_error = JobTimeoutError
+    state_word = "status"
 
     def __init__(self, job: BatchJob, *, job_id: str, job_name: str) -> None:
-        self.job = job
+        self.job: BatchJob = job
         self.job_id = job_id
         self.job_name = job_name
 
     def __repr__(self) -> str:
         return f"BatchJobRun(job_id={self.job_id!r}, job_name={self.job_name!r})"
 
-    def _label(self) -> str:
+    @property
+    def label(self) -> str:
         return f"Batch job {self.job_name!r} (id {self.job_id})"
+
+    @property
+    def run_id(self) -> str:
+        return self.job_id
 
     def describe(self) -> dict[str, Any]:
         """The job as ``DescribeJobs`` reports it now (AWS's own dictionary)."""
-        label = self._label()
+        label = self.label
         with translate_errors("describe", label):
             jobs = self.job.aws_credentials.get_batch_client().describe_jobs(jobs=[self.job_id])
         found = jobs.get("jobs") or []
@@ -181,40 +182,18 @@ class BatchJobRun(JobRun):
             )
         return dict(found[0])
 
-    def wait_for_completion(self) -> None:
-        """Poll until the job has SUCCEEDED.
+    def state_of(self, description: dict[str, Any]) -> str:
+        return str(description.get("status"))
 
-        Raises :class:`~headwater_aws.JobFailedError` when it FAILED, and
-        :class:`~headwater_aws.JobTimeoutError` (the job keeps running) after
-        the block's ``timeout_seconds``.
-        """
-        timeout = self.job.timeout_seconds
-        poll_until_final(
-            self.describe,
-            lambda job: str(job.get("status")),
-            succeeded={"SUCCEEDED"},
-            failed={"FAILED"},
-            on_failure=lambda job, _state: self._failure(job),
-            on_timeout=lambda state: JobTimeoutError(
-                f"{self._label()} did not finish within {timeout:g} s "
-                f"(last status {state}); it may still be running",
-                resource=self.job_id,
-            ),
-            interval=self.job.poll_interval_seconds,
-            timeout=timeout,
-            label=self._label(),
-            logger=_logger(),
-        )
-
-    def _failure(self, job: dict[str, Any]) -> JobFailedError:
-        reason = job.get("statusReason") or "Batch gave no reason"
-        message = f"{self._label()} failed: {reason}"
-        container_reason, exit_code = _container_details(job)
+    def failure_message(self, description: dict[str, Any], state: str) -> str:
+        reason = description.get("statusReason") or "Batch gave no reason"
+        message = f"{self.label} failed: {reason}"
+        container_reason, exit_code = _container_details(description)
         if container_reason:
             message += f"; container: {container_reason}"
         if exit_code is not None:
             message += f"; exit code {exit_code}"
-        return JobFailedError(message, code="FAILED", resource=self.job_id)
+        return message
 
     def fetch_result(self) -> dict[str, Any]:
         """What became of the job: ``job_id``, ``job_name``, ``status``, ``status_reason``,

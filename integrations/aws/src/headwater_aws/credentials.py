@@ -7,15 +7,16 @@ or nothing at all, in which case boto3's default credential chain applies
 can assume a role: the temporary credentials refresh themselves before they
 expire, for as long as the process uses them.
 
-Clients are created once per service and block instance and shared: botocore
-clients are thread-safe, sessions are not, so sessions are only touched under
-a lock.
+Clients are created once per service and block instance and shared
+(:meth:`~headwater.blocks.CredentialsBlock.cached_client`): botocore clients
+are thread-safe, sessions are not, so sessions are only touched under the
+block's lock.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 __all__ = ["AwsClientParameters", "AwsCredentials"]
+
+C = TypeVar("C")
 
 
 class AwsClientParameters(BaseModel):
@@ -89,7 +92,7 @@ class AwsClientParameters(BaseModel):
         return kwargs
 
 
-class AwsCredentials(CredentialsBlock):
+class AwsCredentials(CredentialsBlock[Any]):
     """Credentials and connection settings for AWS, with typed boto3 client getters.
 
     Leave the keys and profile empty to use boto3's default credential chain.
@@ -134,9 +137,8 @@ class AwsCredentials(CredentialsBlock):
         default_factory=AwsClientParameters, description="Endpoint, TLS and botocore settings."
     )
 
-    _session: Any = PrivateAttr(default=None)
-    _clients: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _session: boto3.Session | None = PrivateAttr(default=None)
+    _cache_attributes: ClassVar[tuple[str, ...]] = ("_session",)
 
     @field_validator("assume_role_arn")
     @classmethod
@@ -153,18 +155,6 @@ class AwsCredentials(CredentialsBlock):
         if not 2 <= len(value) <= 64:
             raise ValueError("assume_role_session_name must be 2 to 64 characters")
         return value
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # Sessions, clients and the lock are caches: never pickle them.
-        state = super().__getstate__()
-        private = dict(state.get("__pydantic_private__") or {})
-        private.update(_session=None, _clients={}, _lock=None)
-        state["__pydantic_private__"] = private
-        return state
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self._lock = threading.Lock()
 
     # -- sessions --------------------------------------------------------------------
 
@@ -221,21 +211,44 @@ class AwsCredentials(CredentialsBlock):
     def get_boto3_session(self) -> boto3.Session:
         """The boto3 session of these credentials (created once; not thread-safe itself,
         so prefer the client getters, which are)."""
-        with self._lock:
-            return self._session_locked()
+        return self.build_client(self._session_locked)
 
     def _session_locked(self) -> boto3.Session:
         if self._session is None:
             with translate_errors("open a session for", self._label()):
                 base = self._base_session()
                 self._session = self._assumed_role_session(base) if self.assume_role_arn else base
-        return cast("boto3.Session", self._session)
+        return self._session
 
     def _label(self) -> str:
         name = self.block_document_name
         return f"AwsCredentials {name!r}" if name else "AwsCredentials"
 
     # -- clients ---------------------------------------------------------------------
+
+    def _client_factory(
+        self, client_type: str, build: Callable[[boto3.Session, dict[str, Any]], C], **kwargs: Any
+    ) -> Callable[[], C]:
+        """A factory building one client under the block's lock, its errors translated."""
+
+        def factory() -> C:
+            session = self._session_locked()
+            with translate_errors("create a client for", client_type):
+                try:
+                    return build(session, {**self.aws_client_parameters.client_kwargs(), **kwargs})
+                except Exception as exc:
+                    from botocore.exceptions import UnknownServiceError
+
+                    if isinstance(exc, UnknownServiceError):
+                        raise ValueError(
+                            f"client_type {client_type!r} is not an AWS service boto3 knows"
+                        ) from None
+                    raise
+
+        return factory
+
+    def _shared(self, client_type: str, build: Callable[[boto3.Session, dict[str, Any]], C]) -> C:
+        return self.cached_client(client_type, self._client_factory(client_type, build))
 
     def get_client(self, client_type: str, **client_kwargs: Any) -> Any:  # type: ignore[override]
         """A boto3 client for ``client_type`` (``"s3"``, ``"secretsmanager"``...).
@@ -246,57 +259,41 @@ class AwsCredentials(CredentialsBlock):
         """
         if not isinstance(client_type, str) or not client_type:
             raise ValueError("client_type must be an AWS service name such as 's3'")
-        if not client_kwargs:
-            client = self._clients.get(client_type)
-            if client is not None:
-                return client
-        with self._lock:
-            if not client_kwargs and client_type in self._clients:
-                return self._clients[client_type]
-            session: Any = self._session_locked()
-            kwargs = {**self.aws_client_parameters.client_kwargs(), **client_kwargs}
-            with translate_errors("create a client for", client_type):
-                try:
-                    client = session.client(client_type, **kwargs)
-                except Exception as exc:
-                    from botocore.exceptions import UnknownServiceError
 
-                    if isinstance(exc, UnknownServiceError):
-                        raise ValueError(
-                            f"client_type {client_type!r} is not an AWS service boto3 knows"
-                        ) from None
-                    raise
-            if not client_kwargs:
-                self._clients[client_type] = client
-            return client
+        def build(session: Any, kwargs: dict[str, Any]) -> Any:
+            return session.client(client_type, **kwargs)
+
+        if client_kwargs:
+            return self.build_client(self._client_factory(client_type, build, **client_kwargs))
+        return self._shared(client_type, build)
 
     def get_s3_client(self) -> S3Client:
         """The shared S3 client."""
-        return self.get_client("s3")  # type: ignore[no-any-return]
+        return self._shared("s3", lambda s, kw: s.client("s3", **kw))
 
     def get_secrets_manager_client(self) -> SecretsManagerClient:
         """The shared Secrets Manager client."""
-        return self.get_client("secretsmanager")  # type: ignore[no-any-return]
+        return self._shared("secretsmanager", lambda s, kw: s.client("secretsmanager", **kw))
 
     def get_ssm_client(self) -> SSMClient:
         """The shared SSM (Parameter Store) client."""
-        return self.get_client("ssm")  # type: ignore[no-any-return]
+        return self._shared("ssm", lambda s, kw: s.client("ssm", **kw))
 
     def get_lambda_client(self) -> LambdaClient:
         """The shared Lambda client."""
-        return self.get_client("lambda")  # type: ignore[no-any-return]
+        return self._shared("lambda", lambda s, kw: s.client("lambda", **kw))
 
     def get_batch_client(self) -> BatchClient:
         """The shared Batch client."""
-        return self.get_client("batch")  # type: ignore[no-any-return]
+        return self._shared("batch", lambda s, kw: s.client("batch", **kw))
 
     def get_glue_client(self) -> GlueClient:
         """The shared Glue client."""
-        return self.get_client("glue")  # type: ignore[no-any-return]
+        return self._shared("glue", lambda s, kw: s.client("glue", **kw))
 
     def get_sts_client(self) -> STSClient:
         """The shared STS client."""
-        return self.get_client("sts")  # type: ignore[no-any-return]
+        return self._shared("sts", lambda s, kw: s.client("sts", **kw))
 
     def check(self) -> CheckResult:
         """Ask STS who these credentials are (``GetCallerIdentity``, which needs no permission)."""

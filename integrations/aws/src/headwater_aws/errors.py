@@ -1,35 +1,36 @@
 """AWS errors, translated at the boto3 boundary.
 
 Every call this package makes to AWS goes through :func:`translate_errors`, so
-user code catches these (or the builtins they derive from) and never imports
-botocore::
+user code catches these (or the core classes and builtins they derive from)
+and never imports botocore::
 
     HeadwaterError
-    └── AwsError                                  an AWS call failed
-        ├── ResourceNotFoundError (FileNotFoundError)  no such bucket, key, secret, parameter,
-        │                                              function, job or job definition
-        ├── ResourceExistsError (FileExistsError)  the resource already exists
-        ├── AccessDeniedError (PermissionError)   credentials missing, wrong or not allowed
-        ├── InvalidRequestError (ValueError)      AWS rejected a parameter of the call
-        ├── ThrottlingError (TransientError)      rate limited or briefly unavailable: retry
-        ├── AwsConnectionError (ConnectionError)  the endpoint could not be reached
-        ├── JobFailedError                        a Lambda, Batch or Glue run failed (its reason)
-        └── JobTimeoutError (TimeoutError)        waiting for a job ran past its timeout
+    └── ServiceError                                  (headwater.errors)
+        └── AwsError                                  an AWS call failed
+            ├── ResourceNotFoundError  (core ResourceNotFoundError, FileNotFoundError)
+            ├── ResourceExistsError    (core ResourceExistsError, FileExistsError)
+            ├── AccessDeniedError      (core AccessDeniedError, PermissionError)
+            ├── InvalidRequestError (ValueError)      AWS rejected a parameter of the call
+            ├── ThrottlingError        (core ThrottledError, TransientError)
+            ├── AwsConnectionError     (core ServiceUnreachableError, ConnectionError)
+            ├── JobFailedError         (core JobFailedError)  a Lambda, Batch or Glue run failed
+            └── JobTimeoutError        (core JobTimeoutError, TimeoutError)
 
-The original botocore exception is chained (``raise ... from exc``). Messages
-name the action and the resource (``s3://bucket/key``, ``secret 'name'``) and
-never contain a credential: they pass through the log masker, which knows
-every secret a block has resolved.
+So ``except headwater.errors.ResourceNotFoundError`` catches a missing S3 key
+as it catches a missing object of any other integration. The original
+botocore exception is chained (``raise ... from exc``). Messages name the
+action and the resource (``s3://bucket/key``, ``secret 'name'``) and never
+contain a credential: they pass through the log masker, which knows every
+secret a block has resolved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-from headwater.errors import HeadwaterError, TransientError
-from headwater.masking import mask_secrets
+from headwater import errors as core
+from headwater.translation import translating
 
 __all__ = [
     "AccessDeniedError",
@@ -45,25 +46,20 @@ __all__ = [
 ]
 
 
-class AwsError(HeadwaterError):
+class AwsError(core.ServiceError):
     """An AWS call failed. ``code`` is AWS's error code (``NoSuchKey``...) when there is one,
     ``resource`` what the call was about."""
 
-    def __init__(self, message: str, *, code: str | None = None, resource: str | None = None):
-        super().__init__(mask_secrets(message))
-        self.code = code
-        self.resource = resource
 
-
-class ResourceNotFoundError(AwsError, FileNotFoundError):
+class ResourceNotFoundError(AwsError, core.ResourceNotFoundError):
     """The bucket, key, secret, parameter, function, job or job definition does not exist."""
 
 
-class ResourceExistsError(AwsError, FileExistsError):
+class ResourceExistsError(AwsError, core.ResourceExistsError):
     """The resource already exists (creating a secret or a bucket that is there)."""
 
 
-class AccessDeniedError(AwsError, PermissionError):
+class AccessDeniedError(AwsError, core.AccessDeniedError):
     """No credentials were found, they are wrong or expired, or they may not do this."""
 
 
@@ -71,20 +67,20 @@ class InvalidRequestError(AwsError, ValueError):
     """AWS rejected a value of the request (a malformed name, a bad parameter)."""
 
 
-class ThrottlingError(AwsError, TransientError):
+class ThrottlingError(AwsError, core.ThrottledError):
     """AWS asked to slow down or was briefly unavailable; the same call may succeed later."""
 
 
-class AwsConnectionError(AwsError, ConnectionError):
+class AwsConnectionError(AwsError, core.ServiceUnreachableError):
     """The AWS endpoint could not be reached."""
 
 
-class JobFailedError(AwsError):
+class JobFailedError(AwsError, core.JobFailedError):
     """A Lambda invocation, Batch job or Glue job run ended in failure; the message quotes
     the reason AWS or the function gave."""
 
 
-class JobTimeoutError(AwsError, TimeoutError):
+class JobTimeoutError(AwsError, core.JobTimeoutError):
     """A job did not finish within the time it was given; it may still be running."""
 
 
@@ -233,22 +229,13 @@ def _from_client_error(exc: Any, action: str, resource: str) -> AwsError:
     return cls(text, code=code, resource=resource)
 
 
-@contextmanager
-def translate_errors(action: str, resource: str) -> Iterator[None]:
+def translate_errors(action: str, resource: str) -> AbstractContextManager[None]:
     """Translate botocore exceptions raised in the block into :class:`AwsError` subclasses.
 
     ``action`` is a verb phrase (``"download"``, ``"read secret"``), ``resource``
-    what it was about (``"s3://bucket/key"``). Our own errors pass through.
+    what it was about (``"s3://bucket/key"``). Headwater's own errors pass through.
     """
-    try:
-        yield
-    except AwsError:
-        raise
-    except Exception as exc:
-        translated = translate_exception(exc, action, resource)
-        if translated is None:
-            raise
-        raise translated from exc
+    return translating(translate_exception, action=action, resource=resource)
 
 
 def translate_exception(exc: BaseException, action: str, resource: str) -> AwsError | None:

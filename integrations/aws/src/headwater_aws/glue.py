@@ -11,16 +11,12 @@ waiting longer than ``timeout_seconds`` raises
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from headwater import task
 from headwater.blocks import JobBlock, JobRun
-from headwater.blocks.polling import poll_until_final
-from headwater.errors import MissingContextError
-from headwater.logging import get_logger, get_run_logger
 from headwater_aws.credentials import AwsCredentials
 from headwater_aws.errors import JobFailedError, JobTimeoutError, translate_errors
 
@@ -30,13 +26,6 @@ FAILED_STATES = frozenset({"FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"})
 """Glue run states that end a run without success."""
 
 _RESERVED_RUN_KEYS = frozenset({"JobName", "Arguments"})
-
-
-def _logger() -> logging.Logger | logging.LoggerAdapter[Any]:
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return get_logger("aws.glue")
 
 
 class GlueJob(JobBlock):
@@ -71,12 +60,6 @@ class GlueJob(JobBlock):
         default_factory=dict,
         description="Other StartJobRun options (WorkerType, NumberOfWorkers, Timeout...).",
     )
-    poll_interval_seconds: float = Field(
-        default=10.0, gt=0, description="Seconds between two state checks while waiting."
-    )
-    timeout_seconds: float | None = Field(
-        default=None, gt=0, description="Stop waiting after this many seconds (default: never)."
-    )
 
     @field_validator("job_run_kwargs")
     @classmethod
@@ -100,62 +83,53 @@ class GlueJob(JobBlock):
         with translate_errors("start a run of", label):
             response = self.aws_credentials.get_glue_client().start_job_run(**kwargs)
         run = GlueJobRun(self, job_run_id=response["JobRunId"])
-        _logger().info("Started %s: run %s", label, run.job_run_id)
+        self.logger.info("Started %s: run %s", label, run.job_run_id)
         return run
 
 
-class GlueJobRun(JobRun):
-    """One run of a Glue job: wait for it and read its outcome."""
+class GlueJobRun(JobRun[dict[str, Any]]):
+    """One run of a Glue job: wait for it (until SUCCEEDED) and read its outcome.
+
+    :meth:`~headwater.blocks.JobRun.wait_for_completion` raises
+    :class:`~headwater_aws.JobFailedError` when the run ends in another final
+    state (quoting Glue's error message), :class:`~headwater_aws.JobTimeoutError`
+    (the run goes on) after the block's ``timeout_seconds``.
+    """
+
+    succeeded_states: ClassVar[frozenset[str]] = frozenset({"SUCCEEDED"})
+    failed_states: ClassVar[frozenset[str]] = FAILED_STATES
+    job_failed_error = JobFailedError
+    job_timeout_error = JobTimeoutError
 
     def __init__(self, job: GlueJob, *, job_run_id: str) -> None:
-        self.job = job
+        self.job: GlueJob = job
         self.job_run_id = job_run_id
 
     def __repr__(self) -> str:
         return f"GlueJobRun(job_name={self.job.job_name!r}, job_run_id={self.job_run_id!r})"
 
-    def _label(self) -> str:
+    @property
+    def label(self) -> str:
         return f"Glue job {self.job.job_name!r} run {self.job_run_id}"
+
+    @property
+    def run_id(self) -> str:
+        return self.job_run_id
 
     def describe(self) -> dict[str, Any]:
         """The run as ``GetJobRun`` reports it now (AWS's own dictionary)."""
-        with translate_errors("read", self._label()):
+        with translate_errors("read", self.label):
             response = self.job.aws_credentials.get_glue_client().get_job_run(
                 JobName=self.job.job_name, RunId=self.job_run_id
             )
         return dict(response["JobRun"])
 
-    def wait_for_completion(self) -> None:
-        """Poll until the run SUCCEEDED.
+    def state_of(self, description: dict[str, Any]) -> str:
+        return str(description.get("JobRunState"))
 
-        Raises :class:`~headwater_aws.JobFailedError` when it ends in another
-        final state, :class:`~headwater_aws.JobTimeoutError` (the run goes on)
-        after the block's ``timeout_seconds``.
-        """
-        timeout = self.job.timeout_seconds
-
-        def failure(run: dict[str, Any], state: str) -> JobFailedError:
-            error = run.get("ErrorMessage") or "Glue gave no error message"
-            return JobFailedError(
-                f"{self._label()} ended {state}: {error}", code=state, resource=self.job_run_id
-            )
-
-        poll_until_final(
-            self.describe,
-            lambda run: str(run.get("JobRunState")),
-            succeeded={"SUCCEEDED"},
-            failed=FAILED_STATES,
-            on_failure=failure,
-            on_timeout=lambda state: JobTimeoutError(
-                f"{self._label()} did not finish within {timeout:g} s "
-                f"(last state {state}); it may still be running",
-                resource=self.job_run_id,
-            ),
-            interval=self.job.poll_interval_seconds,
-            timeout=timeout,
-            label=self._label(),
-            logger=_logger(),
-        )
+    def failure_message(self, description: dict[str, Any], state: str) -> str:
+        error = description.get("ErrorMessage") or "Glue gave no error message"
+        return f"{self.label} ended {state}: {error}"
 
     def fetch_result(self) -> dict[str, Any]:
         """What became of the run: ``job_name``, ``job_run_id``, ``state``, ``started_on``,

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from typing import Any, Literal, get_args
 
 from pydantic import Field
 
 from headwater import task
 from headwater.blocks import Block
-from headwater.errors import MissingContextError
-from headwater.logging import get_logger, get_run_logger
 from headwater_aws.credentials import AwsCredentials
 from headwater_aws.errors import AwsError, JobFailedError, translate_errors
 
@@ -32,13 +29,6 @@ InvocationType = Literal["RequestResponse", "Event", "DryRun"]
 _EXPECTED_STATUS = {"RequestResponse": 200, "Event": 202, "DryRun": 204}
 _MAX_QUOTED = 2000
 """At most this many characters of a failed function's answer go into the error message."""
-
-
-def _logger() -> logging.Logger | logging.LoggerAdapter[Any]:
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return get_logger("aws.lambda")
 
 
 def _encode_payload(payload: Any) -> bytes:
@@ -188,7 +178,7 @@ class LambdaFunction(Block):
             text = base64.b64decode(log_result).decode("utf-8", errors="replace")
         except ValueError:
             return
-        logger = _logger()
+        logger = self.logger
         for line in text.splitlines():
             if line.strip():
                 logger.info("[%s] %s", self.function_name, line)

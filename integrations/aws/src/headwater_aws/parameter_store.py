@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from headwater_aws.errors import translate_errors
 from headwater_aws.resolvers import (
+    arn_region,
     cached_resolve,
     default_client,
     extract_json_key,
@@ -39,7 +40,7 @@ def resolve_parameter_store_reference(reference: str) -> str:
 
     def load() -> str:
         with translate_errors("read", label):
-            client = default_client("ssm", parsed.region)
+            client = default_client("ssm", arn_region(parsed.name))
             response = client.get_parameter(Name=parsed.name, WithDecryption=True)
         value = str(response["Parameter"]["Value"])
         register_secret_value(value)

@@ -15,6 +15,7 @@ from headwater.blocks import SecretBlock
 from headwater_aws.credentials import AwsCredentials
 from headwater_aws.errors import ResourceExistsError, ResourceNotFoundError, translate_errors
 from headwater_aws.resolvers import (
+    arn_region,
     cached_resolve,
     default_client,
     extract_json_key,
@@ -300,7 +301,7 @@ def resolve_secrets_manager_reference(reference: str) -> str:
 
     def load() -> str:
         with translate_errors("read", _label(parsed.name)):
-            client = default_client("secretsmanager", parsed.region)
+            client = default_client("secretsmanager", arn_region(parsed.name))
         value = _get_value(
             client,
             parsed.name,
