@@ -4,8 +4,12 @@
   suite every block package runs over its blocks.
 - :mod:`headwater.testing.fixtures`: a pytest plugin with the ``headwater_home``
   fixture (``pytest_plugins = ["headwater.testing.fixtures"]``).
+- :mod:`headwater.testing.storage_suites`: ``WritableFileSystemSuite`` and
+  ``ObjectStorageSuite``, behavioural suites a storage block's test class inherits.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from headwater.testing.storage_suites import ObjectStorageSuite, WritableFileSystemSuite
+
+__all__ = ["ObjectStorageSuite", "WritableFileSystemSuite"]
