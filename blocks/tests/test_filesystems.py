@@ -128,14 +128,10 @@ def test_saved_block_as_result_storage_is_readable_from_another_process(
 
     state = pipeline(return_state=True)
     assert state.result() == "made in process one"
-    from headwater._store import get_store
+    from headwater.testing.reader import task_runs
 
-    store = get_store()
-    store.flush(timeout=30)
-    run = store.read_flow_runs(limit=1)[0]
-    (task_run,) = store.read_task_runs(flow_run_id=run.id)
-    key = task_run.state.result_key if hasattr(task_run, "state") else None
-    key = key or getattr(task_run, "result_key", None)
+    (task_run,) = task_runs()
+    key = task_run.result_key
     assert key, task_run
     assert key.startswith("block://remote-file-system/shared-results#"), key
     code = (

@@ -4,6 +4,9 @@
   suite every block package runs over its blocks.
 - :mod:`headwater.testing.fixtures`: a pytest plugin with the ``headwater_home``
   fixture (``pytest_plugins = ["headwater.testing.fixtures"]``).
+- :mod:`headwater.testing.reader`: ``latest_flow_run``, ``flow_run_logs``,
+  ``task_runs``, ``flow_run_states``, ``stored_block_document``: what runs
+  recorded, for package tests (instead of the private store).
 - :mod:`headwater.testing.storage_suites`: ``WritableFileSystemSuite`` and
   ``ObjectStorageSuite``, behavioural suites a storage block's test class inherits.
 """
