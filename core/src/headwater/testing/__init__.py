@@ -7,12 +7,16 @@
 - :mod:`headwater.testing.reader`: ``latest_flow_run``, ``flow_run_logs``,
   ``task_runs``, ``flow_run_states``, ``stored_block_document``: what runs
   recorded, for package tests (instead of the private store).
-- :mod:`headwater.testing.storage_suites`: ``WritableFileSystemSuite`` and
-  ``ObjectStorageSuite``, behavioural suites a storage block's test class inherits.
+- :mod:`headwater.testing.storage_suites` (``WritableFileSystemSuite``,
+  ``ObjectStorageSuite``), :mod:`headwater.testing.database_suite`
+  (``DatabaseSuite``), :mod:`headwater.testing.secret_suite` (``SecretSuite``):
+  behavioural suites an implementation's test class inherits.
 """
 
 from __future__ import annotations
 
+from headwater.testing.database_suite import DatabaseSuite
+from headwater.testing.secret_suite import SecretSuite
 from headwater.testing.storage_suites import ObjectStorageSuite, WritableFileSystemSuite
 
-__all__ = ["ObjectStorageSuite", "WritableFileSystemSuite"]
+__all__ = ["DatabaseSuite", "ObjectStorageSuite", "SecretSuite", "WritableFileSystemSuite"]
