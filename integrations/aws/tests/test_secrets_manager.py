@@ -11,7 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from headwater import flow, task
+from headwater.blocks import SecretBlock
 from headwater.logging import mask_secrets
+from headwater.testing import SecretSuite
 from headwater.testing.blocks import assert_block_conforms
 from headwater.testing.reader import flow_run_logs
 from headwater_aws import (
@@ -46,6 +48,18 @@ def test_block_conforms(aws_credentials: AwsCredentials) -> None:
     assert_block_conforms(
         AwsSecret, AwsSecret(secret_name="app/db-password", aws_credentials=aws_credentials)
     )
+
+
+class TestAwsSecretConforms(SecretSuite):
+    """Write then read, overwrite, a missing secret, async twins: the core's suite."""
+
+    @pytest.fixture
+    def block(self, secret: AwsSecret) -> SecretBlock:
+        return secret
+
+    @pytest.fixture
+    def missing_block(self, aws_credentials: AwsCredentials) -> SecretBlock:
+        return AwsSecret(secret_name="never/created", aws_credentials=aws_credentials)
 
 
 def test_secret_name_is_required_and_not_empty() -> None:

@@ -11,8 +11,9 @@ create and drop tables::
 
 Each test creates its own uniquely named table and drops it afterwards. The SQL
 is portable (``INTEGER``, ``VARCHAR``); parameters are written ``:name``:
-override :meth:`DatabaseSuite.placeholder` for another style. Rows are compared
-as tuples.
+override :meth:`DatabaseSuite.placeholder` for another style, and
+:meth:`DatabaseSuite.release` to close cursors that ``fetch_one``/``fetch_many``
+keep open before the table is dropped. Rows are compared as tuples.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ class DatabaseSuite:
         """How a statement refers to the parameter ``name`` (default ``:name``)."""
         return f":{name}"
 
+    def release(self, block: DatabaseBlock) -> None:
+        """Called before the suite drops its table: close what ``fetch_one``/``fetch_many``
+        left open (cursors holding locks). Default: nothing."""
+
     @pytest.fixture
     def table(self, block: DatabaseBlock) -> Iterator[str]:
         """A fresh table ``(id INTEGER PRIMARY KEY, name VARCHAR(50))``; its name."""
@@ -57,6 +62,7 @@ class DatabaseSuite:
         try:
             yield name
         finally:
+            self.release(block)
             block.execute(f"DROP TABLE {name}")
 
     def _insert(self, table: str) -> str:
