@@ -135,3 +135,17 @@ def test_progress_is_off_when_stderr_is_not_a_terminal() -> None:
     assert progress_enabled(True) is True
     with transfer_progress(3, "nothing to see", enabled=None) as advance:
         advance(3)
+
+
+def test_folder_concurrency_comes_from_the_call_then_the_field_then_ten(tmp_path: Path) -> None:
+    class Configurable(MemoryObjects):
+        _block_type_slug: ClassVar[str] = "test-configurable-objects"
+        max_concurrency: int = 2
+
+    assert MemoryObjects().folder_concurrency() == 10
+    assert "max_concurrency" not in MemoryObjects.model_fields  # no field is imposed
+    assert Configurable().folder_concurrency() == 2
+    assert Configurable().folder_concurrency(5) == 5
+    (tmp_path / "f.txt").write_bytes(b"x")
+    with pytest.raises(ValueError, match="at least 1"):
+        MemoryObjects().upload_from_folder(tmp_path, "x", max_concurrency=0)

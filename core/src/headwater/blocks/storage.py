@@ -18,8 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
-from pydantic import Field, field_validator
-
 from headwater.blocks.core import Block
 from headwater.blocks.paths import landing_path, object_path
 from headwater.blocks.transfers import download_target, run_transfers
@@ -70,26 +68,15 @@ class ObjectStorageBlock(Block):
     are derived from them. Vendor blocks add their own ``list_objects`` returning
     what users of that vendor expect (S3's object dictionaries, GCS blobs...).
 
-    Folder transfers run ``max_concurrency`` files at a time; the first failure
+    Folder transfers run ``max_concurrency`` files at a time (a per-call argument;
+    by default the block's ``max_concurrency`` field when it declares one, else
+    10: see :meth:`folder_concurrency`); the first failure
     cancels what has not started, waits for what is running and is raised
     naming its file or object. Every method has an async twin (``a`` prefix)
     that runs it in a worker thread.
     """
 
     _block_capabilities: ClassVar[frozenset[str]] = frozenset({"object-storage"})
-
-    max_concurrency: int = Field(
-        default=DEFAULT_MAX_CONCURRENCY,
-        description="Files transferred at once by folder uploads and downloads.",
-        json_schema_extra={"minimum": 1},
-    )
-
-    @field_validator("max_concurrency")
-    @classmethod
-    def _check_max_concurrency(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"max_concurrency must be at least 1 (got {value})")
-        return value
 
     # -- primitives ------------------------------------------------------------------
 
@@ -123,6 +110,15 @@ class ObjectStorageBlock(Block):
 
     def check_download_kwargs(self, download_kwargs: dict[str, Any]) -> None:
         """Refuse bad download arguments before a folder download starts (default: accept all)."""
+
+    def folder_concurrency(self, requested: int | None = None) -> int:
+        """How many files a folder transfer moves at once: ``requested`` when given, else
+        the block's ``max_concurrency`` field when it declares one, else
+        :data:`DEFAULT_MAX_CONCURRENCY` (10)."""
+        if requested is not None:
+            return requested
+        configured = getattr(self, "max_concurrency", None)
+        return configured if isinstance(configured, int) else DEFAULT_MAX_CONCURRENCY
 
     def folder_location(self, folder: str) -> str:
         """What ``upload_from_folder`` returns for the normalised ``folder`` (default: itself)."""
@@ -167,10 +163,12 @@ class ObjectStorageBlock(Block):
         to_folder: str | None = None,
         *,
         progress: bool | None = None,
+        max_concurrency: int | None = None,
         **upload_kwargs: Any,
     ) -> str:
         """Upload every file under ``from_folder`` to ``to_folder`` (keeping relative paths),
-        ``max_concurrency`` files at a time; returns the folder (``folder_location``).
+        ``max_concurrency`` files at a time (default: :meth:`folder_concurrency`); returns
+        the folder (``folder_location``).
 
         A progress bar is shown on a terminal; ``progress=False`` hides it,
         ``True`` forces it.
@@ -189,7 +187,7 @@ class ObjectStorageBlock(Block):
             )
         run_transfers(
             jobs,
-            max_concurrency=self.max_concurrency,
+            max_concurrency=self.folder_concurrency(max_concurrency),
             description=f"uploading {root}",
             progress=progress,
         )
@@ -201,11 +199,13 @@ class ObjectStorageBlock(Block):
         to_folder: str | os.PathLike[str],
         *,
         progress: bool | None = None,
+        max_concurrency: int | None = None,
         **download_kwargs: Any,
     ) -> Path:
         """Download every object under ``from_folder`` into ``to_folder`` (keeping relative
-        paths), ``max_concurrency`` objects at a time. An object that would land outside
-        ``to_folder`` is refused (a ValueError naming it) before anything is downloaded.
+        paths), ``max_concurrency`` objects at a time (default: :meth:`folder_concurrency`).
+        An object that would land outside ``to_folder`` is refused (a ValueError naming
+        it) before anything is downloaded.
 
         A progress bar is shown on a terminal; ``progress=False`` hides it.
         """
@@ -221,7 +221,7 @@ class ObjectStorageBlock(Block):
         root.mkdir(parents=True, exist_ok=True)
         run_transfers(
             jobs,
-            max_concurrency=self.max_concurrency,
+            max_concurrency=self.folder_concurrency(max_concurrency),
             description=f"downloading {folder or '/'}",
             progress=progress,
         )
@@ -269,11 +269,17 @@ class ObjectStorageBlock(Block):
         to_folder: str | None = None,
         *,
         progress: bool | None = None,
+        max_concurrency: int | None = None,
         **upload_kwargs: Any,
     ) -> str:
         """:meth:`upload_from_folder`, off the event loop."""
         return await asyncio.to_thread(
-            self.upload_from_folder, from_folder, to_folder, progress=progress, **upload_kwargs
+            self.upload_from_folder,
+            from_folder,
+            to_folder,
+            progress=progress,
+            max_concurrency=max_concurrency,
+            **upload_kwargs,
         )
 
     async def adownload_folder_to_path(
@@ -282,6 +288,7 @@ class ObjectStorageBlock(Block):
         to_folder: str | os.PathLike[str],
         *,
         progress: bool | None = None,
+        max_concurrency: int | None = None,
         **download_kwargs: Any,
     ) -> Path:
         """:meth:`download_folder_to_path`, off the event loop."""
@@ -290,5 +297,6 @@ class ObjectStorageBlock(Block):
             from_folder,
             to_folder,
             progress=progress,
+            max_concurrency=max_concurrency,
             **download_kwargs,
         )

@@ -258,7 +258,6 @@ class ObjectStorageSuite:
     ) -> None:
         files = {f"f{i:02}.txt": str(i).encode() for i in range(12)}
         source = _write_tree(tmp_path / "src", files)
-        block.max_concurrency = 3
         running: list[int] = []
         peak: list[int] = []
         lock = threading.Lock()
@@ -276,7 +275,7 @@ class ObjectStorageSuite:
 
         object.__setattr__(block, "upload_from_path", counting)
         try:
-            block.upload_from_folder(source, "conc")
+            block.upload_from_folder(source, "conc", max_concurrency=3)
         finally:
             vars(block).pop("upload_from_path", None)
         assert len(peak) == 12
@@ -291,9 +290,8 @@ class ObjectStorageSuite:
             block.upload_from_file_object(io.BytesIO(name.encode()), f"many/{name}")
         target = tmp_path / "out"
         (target / "f01.txt").mkdir(parents=True)  # a folder where a file must go
-        block.max_concurrency = 1
         with pytest.raises(OSError) as error:
-            block.download_folder_to_path("many", target)
+            block.download_folder_to_path("many", target, max_concurrency=1)
         described = "\n".join([str(error.value), *getattr(error.value, "__notes__", [])])
         assert "f01.txt" in described
         downloaded = sorted(p.name for p in target.iterdir() if p.is_file())

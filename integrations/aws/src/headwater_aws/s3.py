@@ -183,6 +183,13 @@ class S3Bucket(WritableFileSystem, ObjectStorageBlock):
             )
         return value
 
+    @field_validator("max_concurrency")
+    @classmethod
+    def _check_concurrency(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"max_concurrency must be at least 1 (got {value})")
+        return value
+
     def __getstate__(self) -> dict[Any, Any]:
         # The transfer configuration is a cache: never pickle it.
         state = super().__getstate__()
