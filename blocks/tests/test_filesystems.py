@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from headwater import flow, task
 from headwater.blocks import Block, WritableFileSystem
+from headwater.testing import WritableFileSystemSuite
 from headwater_blocks import RemoteFileSystem
 
 
@@ -24,29 +25,32 @@ def remote(request: pytest.FixtureRequest, tmp_path: Path) -> RemoteFileSystem:
     return RemoteFileSystem(basepath=base)
 
 
-def test_write_then_read(remote: RemoteFileSystem) -> None:
+class TestRemoteFileSystemConforms(WritableFileSystemSuite):
+    """Round trips, missing paths, escapes, overwrites and async twins: the core's suite."""
+
+    @pytest.fixture
+    def block(self, remote: RemoteFileSystem) -> WritableFileSystem:
+        return remote
+
+
+def test_head_exists_list_and_delete(remote: RemoteFileSystem) -> None:
     url = remote.write_path("a/b/c.bin", b"\x00payload")
     assert url.startswith(remote.basepath.split("://")[0] + "://")
-    assert remote.read_path("a/b/c.bin") == b"\x00payload"
     assert remote.read_head("a/b/c.bin", 3) == b"\x00pa"
     assert remote.exists("a/b/c.bin")
-    remote.write_path("a/b/c.bin", b"new")
-    assert remote.read_path("a/b/c.bin") == b"new"
     remote.write_path("top.txt", b"t")
     assert remote.list_paths() == ["a/b/c.bin", "top.txt"]
     remote.delete_path("top.txt")
     assert not remote.exists("top.txt")
 
 
-def test_missing_file_is_file_not_found(remote: RemoteFileSystem) -> None:
+def test_missing_file_names_it(remote: RemoteFileSystem) -> None:
     with pytest.raises(FileNotFoundError, match=r"nope\.txt"):
         remote.read_path("nope.txt")
 
 
-@pytest.mark.parametrize(
-    "path", ["../outside", "a/../../outside", "/etc/passwd", "s3://other/x", ""]
-)
-def test_paths_may_not_escape_basepath(remote: RemoteFileSystem, path: str) -> None:
+@pytest.mark.parametrize("path", ["s3://other/x", ""])
+def test_urls_and_empty_paths_are_refused(remote: RemoteFileSystem, path: str) -> None:
     with pytest.raises(ValueError, match=r"basepath|non-empty"):
         remote.write_path(path, b"x")
 
@@ -128,14 +132,10 @@ def test_saved_block_as_result_storage_is_readable_from_another_process(
 
     state = pipeline(return_state=True)
     assert state.result() == "made in process one"
-    from headwater._store import get_store
+    from headwater.testing.reader import task_runs
 
-    store = get_store()
-    store.flush(timeout=30)
-    run = store.read_flow_runs(limit=1)[0]
-    (task_run,) = store.read_task_runs(flow_run_id=run.id)
-    key = task_run.state.result_key if hasattr(task_run, "state") else None
-    key = key or getattr(task_run, "result_key", None)
+    (task_run,) = task_runs()
+    key = task_run.result_key
     assert key, task_run
     assert key.startswith("block://remote-file-system/shared-results#"), key
     code = (

@@ -9,16 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from headwater import flow
-from headwater._store import get_store
 from headwater.blocks import Secret
+from headwater.testing.reader import flow_run_logs
 from headwater_blocks import ShellCommandError, ShellOperation, shell_run_command
-
-
-def _flow_logs() -> list[str]:
-    store = get_store()
-    store.flush(timeout=30)
-    run = store.read_flow_runs(limit=1)[0]
-    return [r.message for r in store.read_logs(flow_run_id=run.id)]
 
 
 def test_run_returns_output_lines_with_env_and_working_dir(tmp_path: Path) -> None:
@@ -81,7 +74,7 @@ def test_secret_env_is_masked_in_logs_and_errors(monkeypatch: pytest.MonkeyPatch
     state = deploy(return_state=True)
     assert state.is_failed()
     assert "tok-from-env-777" not in (state.message or "")
-    logs = _flow_logs()
+    logs = flow_run_logs()
     assert "token is ********" in logs
     assert not any("tok-from-env-777" in line for line in logs)
 
@@ -92,7 +85,7 @@ def test_output_is_streamed_into_the_task_run_log() -> None:
         return shell_run_command("echo first; echo second")
 
     assert pipeline() == "second"
-    logs = _flow_logs()
+    logs = flow_run_logs()
     assert logs.index("first") < logs.index("second")
 
 

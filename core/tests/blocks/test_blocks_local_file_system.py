@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from headwater.blocks import LocalFileSystem
+from headwater.blocks import LocalFileSystem, WritableFileSystem
+from headwater.testing import WritableFileSystemSuite
 
 
 @pytest.mark.parametrize("bad", ["../escape.txt", "a/../../escape.txt", "/etc/passwd", "", "."])
@@ -46,3 +47,9 @@ def test_saved_and_loaded_block_keeps_its_confinement(tmp_path: Path) -> None:
     fs.write_path("ok.txt", b"fine")
     with pytest.raises(ValueError, match="outside the base folder"):
         fs.write_path("../nope.txt", b"x")
+
+
+class TestLocalFileSystemConforms(WritableFileSystemSuite):
+    @pytest.fixture
+    def block(self, tmp_path: Path) -> WritableFileSystem:
+        return LocalFileSystem(basepath=str(tmp_path / "base"))

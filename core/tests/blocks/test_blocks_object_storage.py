@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
@@ -12,6 +11,7 @@ from pydantic import PrivateAttr
 
 from headwater.blocks import ObjectStorageBlock
 from headwater.blocks.progress import progress_enabled, transfer_progress
+from headwater.testing import ObjectStorageSuite
 
 
 class MemoryObjects(ObjectStorageBlock):
@@ -23,20 +23,31 @@ class MemoryObjects(ObjectStorageBlock):
     def upload_from_file_object(
         self, from_file_object: BinaryIO, to_path: str, **upload_kwargs: Any
     ) -> str:
-        self._objects[to_path] = from_file_object.read()
-        return to_path
+        path = self.object_path(to_path, what="to_path")
+        self._objects[path] = from_file_object.read()
+        return path
 
     def download_object_to_file_object(
         self, from_path: str, to_file_object: BinaryIO, **download_kwargs: Any
     ) -> BinaryIO:
+        path = self.object_path(from_path, what="from_path")
         try:
-            to_file_object.write(self._objects[from_path])
+            to_file_object.write(self._objects[path])
         except KeyError:
             raise FileNotFoundError(from_path) from None
         return to_file_object
 
     def list_paths(self, folder: str = "") -> list[str]:
-        return sorted(k for k in self._objects if not folder or k.startswith(folder + "/"))
+        prefix = self.object_path(folder, what="folder", folder=True)
+        return sorted(k for k in self._objects if not prefix or k.startswith(prefix + "/"))
+
+
+class TestMemoryObjectsConforms(ObjectStorageSuite):
+    """The core's derived folder methods, over the smallest possible store."""
+
+    @pytest.fixture
+    def block(self) -> ObjectStorageBlock:
+        return MemoryObjects()
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -58,7 +69,7 @@ def test_folder_round_trip_from_the_primitives(tmp_path: Path) -> None:
 
 def test_download_refuses_objects_that_would_land_outside_the_folder(tmp_path: Path) -> None:
     store = MemoryObjects()
-    store.upload_from_file_object(io.BytesIO(b"x"), "data/../../escape.txt")
+    store._objects["data/../../escape.txt"] = b"x"  # a key the path rules would refuse
     with pytest.raises(ValueError, match="outside"):
         store.download_folder_to_path("data", tmp_path / "out")
     assert not (tmp_path / "escape.txt").exists()
@@ -124,3 +135,17 @@ def test_progress_is_off_when_stderr_is_not_a_terminal() -> None:
     assert progress_enabled(True) is True
     with transfer_progress(3, "nothing to see", enabled=None) as advance:
         advance(3)
+
+
+def test_folder_concurrency_comes_from_the_call_then_the_field_then_ten(tmp_path: Path) -> None:
+    class Configurable(MemoryObjects):
+        _block_type_slug: ClassVar[str] = "test-configurable-objects"
+        max_concurrency: int = 2
+
+    assert MemoryObjects().folder_concurrency() == 10
+    assert "max_concurrency" not in MemoryObjects.model_fields  # no field is imposed
+    assert Configurable().folder_concurrency() == 2
+    assert Configurable().folder_concurrency(5) == 5
+    (tmp_path / "f.txt").write_bytes(b"x")
+    with pytest.raises(ValueError, match="at least 1"):
+        MemoryObjects().upload_from_folder(tmp_path, "x", max_concurrency=0)

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from headwater.blocks import ObjectStorageBlock, WritableFileSystem
+from headwater.testing import ObjectStorageSuite, WritableFileSystemSuite
 from headwater_aws import (
     AccessDeniedError,
     AwsCredentials,
@@ -224,54 +226,29 @@ def test_read_write_head_exists(s3_in_folder: S3Bucket) -> None:
         s3_in_folder.write_path("s", "text")  # type: ignore[arg-type]
 
 
-def test_upload_and_download_file_objects_and_paths(s3: S3Bucket, tmp_path: Path) -> None:
-    assert s3.upload_from_file_object(io.BytesIO(b"from memory"), "m/obj") == "m/obj"
-    out = io.BytesIO()
-    assert s3.download_object_to_file_object("m/obj", out) is out
-    assert out.getvalue() == b"from memory"
-
+def test_uploads_return_keys_and_pass_extra_args(s3_in_folder: S3Bucket, tmp_path: Path) -> None:
+    """Round trips are the ObjectStorageSuite's; here what is S3's own."""
+    assert s3_in_folder.upload_from_file_object(io.BytesIO(b"m"), "m/obj") == "base/inner/m/obj"
     source = tmp_path / "source.csv"
     source.write_bytes(b"a,b\n1,2\n")
-    assert s3.upload_from_path(source) == "source.csv"
-    assert s3.upload_from_path(source, "csv/copy.csv", ContentType="text/csv") == "csv/copy.csv"
-    head = s3.client.head_object(Bucket=s3.bucket_name, Key="csv/copy.csv")
+    assert s3_in_folder.upload_from_path(source) == "base/inner/source.csv"
+    key = s3_in_folder.upload_from_path(source, "csv/copy.csv", ContentType="text/csv")
+    head = s3_in_folder.client.head_object(Bucket=s3_in_folder.bucket_name, Key=key)
     assert head["ContentType"] == "text/csv"
-
-    target = tmp_path / "deep" / "er" / "out.csv"
-    result = s3.download_object_to_path("csv/copy.csv", target)
-    assert result == target
-    assert target.read_bytes() == b"a,b\n1,2\n"
-    with pytest.raises(FileNotFoundError, match="nope"):
-        s3.upload_from_path(tmp_path / "nope")
     with pytest.raises(IsADirectoryError):
-        s3.download_object_to_path("csv/copy.csv", tmp_path)
+        s3_in_folder.download_object_to_path("csv/copy.csv", tmp_path)
 
 
-def test_folder_round_trip_keeps_the_tree(s3_in_folder: S3Bucket, tmp_path: Path) -> None:
-    source = tmp_path / "src"
-    files = {
-        "top.txt": b"top",
-        "a/one.bin": b"\x01" * 10,
-        "a/b/two.txt": b"two",
-        "a/b/c/three.txt": b"three",
-        "z/empty": b"",
-    }
-    for rel, data in files.items():
-        (source / rel).parent.mkdir(parents=True, exist_ok=True)
-        (source / rel).write_bytes(data)
+def test_upload_from_folder_returns_the_key_prefix(s3_in_folder: S3Bucket, tmp_path: Path) -> None:
+    (tmp_path / "src" / "a").mkdir(parents=True)
+    (tmp_path / "src" / "a" / "f.txt").write_bytes(b"f")
     s3_in_folder.max_concurrency = 3
-    assert s3_in_folder.upload_from_folder(source, "tree", progress=True) == "base/inner/tree"
-    assert s3_in_folder.list_paths("tree") == sorted(f"tree/{rel}" for rel in files)
-
-    target = tmp_path / "dst"
-    assert s3_in_folder.download_folder_to_path("tree", target, progress=True) == target
-    got = {
-        p.relative_to(target).as_posix(): p.read_bytes() for p in target.rglob("*") if p.is_file()
-    }
-    assert got == files
-    everything = tmp_path / "all"
-    s3_in_folder.download_folder_to_path("", everything)
-    assert (everything / "tree" / "a" / "b" / "c" / "three.txt").read_bytes() == b"three"
+    assert s3_in_folder.upload_from_folder(tmp_path / "src", "tree", progress=True) == (
+        "base/inner/tree"
+    )
+    assert raw_keys(s3_in_folder.credentials, s3_in_folder.bucket_name) == [
+        "base/inner/tree/a/f.txt"
+    ]
 
 
 def test_progress_draws_nothing_when_stderr_is_not_a_terminal(
@@ -294,11 +271,6 @@ def test_folder_download_refuses_objects_escaping_the_target(s3: S3Bucket, tmp_p
         s3.download_folder_to_path("dl", target)
     assert not (tmp_path / "evil.txt").exists()
     assert not (target / "fine.txt").exists()  # refused before anything was downloaded
-
-
-def test_upload_from_folder_needs_a_folder(s3: S3Bucket, tmp_path: Path) -> None:
-    with pytest.raises(NotADirectoryError):
-        s3.upload_from_folder(tmp_path / "missing")
 
 
 # -- multipart and extra arguments -----------------------------------------------------------
@@ -686,3 +658,18 @@ def test_recursive_delete_names_the_keys_s3_refused(
     with pytest.raises(AccessDeniedError, match=r"s3://headwater-test-bucket/keep/dir/b\.txt"):
         writer.delete_object("dir/b.txt")
     assert writer.list_paths() == ["dir/a.txt", "dir/b.txt"]
+
+
+# -- the core's behavioural suites ---------------------------------------------------------
+
+
+class TestS3BucketIsAnObjectStorage(ObjectStorageSuite):
+    @pytest.fixture
+    def block(self, bucket: str, aws_credentials: AwsCredentials) -> ObjectStorageBlock:
+        return S3Bucket(bucket_name=bucket, credentials=aws_credentials, bucket_folder="suite")
+
+
+class TestS3BucketIsAWritableFileSystem(WritableFileSystemSuite):
+    @pytest.fixture
+    def block(self, bucket: str, aws_credentials: AwsCredentials) -> WritableFileSystem:
+        return S3Bucket(bucket_name=bucket, credentials=aws_credentials, bucket_folder="suite")

@@ -6,11 +6,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from headwater import flow, task
+from headwater.testing.reader import TaskRunRecord, task_runs
 from headwater_aws import AwsCredentials, S3Bucket
 
 
@@ -24,20 +24,9 @@ def all_keys(block: S3Bucket) -> list[str]:
     return sorted(item["Key"] for item in response.get("Contents", []))
 
 
-def task_runs_of_last_flow_run() -> list[Any]:
-    from headwater._store import get_store
-
-    store = get_store()
-    store.flush(timeout=30)
-    run = store.read_flow_runs(limit=1)[0]
-    return list(store.read_task_runs(flow_run_id=run.id))
-
-
-def result_key_of(run: Any) -> str:
-    state = getattr(run, "state", None)
-    key = getattr(state, "result_key", None) or getattr(run, "result_key", None)
-    assert key, run
-    return str(key)
+def result_key_of(run: TaskRunRecord) -> str:
+    assert run.result_key, run
+    return run.result_key
 
 
 def test_flow_result_lands_in_the_bucket_folder(results_bucket: S3Bucket) -> None:
@@ -88,7 +77,7 @@ def test_saved_block_results_are_read_from_another_process(
         return compute()
 
     assert pipeline() == "made in process one"
-    (run,) = task_runs_of_last_flow_run()
+    (run,) = task_runs()
     key = result_key_of(run)
     assert key.startswith("block://s3-bucket/shared#"), key
     record = key.split("#", 1)[1]
@@ -140,7 +129,7 @@ def test_cached_task_hits_the_cache_through_s3(results_bucket: S3Bucket) -> None
 
     assert pipeline(3) == (30, 4)
     assert calls == [3, -3]  # both served from S3
-    states = sorted(r.state_name for r in task_runs_of_last_flow_run())
+    states = sorted(r.state_name for r in task_runs())
     assert states == ["Cached", "Cached"]
 
     results_bucket.delete_object("", recursive=True)  # without the records in S3, no cache hit

@@ -17,10 +17,15 @@ import boto3
 import pytest
 from pydantic import SecretStr
 
-from headwater._store import get_store
 from headwater.blocks import Block, Secret
 from headwater.blocks.errors import BlockSecretResolutionError
 from headwater.blocks.secrets import is_secret_reference, resolve_secret_reference
+from headwater.testing.reader import (
+    flow_run_logs,
+    latest_flow_run,
+    stored_block_document,
+    task_runs,
+)
 from headwater_aws import AccessDeniedError, AwsCredentials, ResourceNotFoundError
 from headwater_aws.parameter_store import resolve_parameter_store_reference
 from headwater_aws.resolvers import CACHE_SECONDS_VARIABLE, cached_resolve, clear_secret_cache
@@ -378,7 +383,7 @@ def test_aws_credentials_take_their_secret_key_from_secrets_manager(
 
     creds = worker("secret_key")
     creds.save("worker")
-    stored = get_store().read_block_document("aws-credentials", "worker").data
+    stored = stored_block_document("aws-credentials", "worker")
     assert "aws-sm://ci/worker#secret_key" in stored
     assert worker_key not in stored
     result = AwsCredentials.load("worker").check()
@@ -421,7 +426,7 @@ CHILD = textwrap.dedent(
 def test_a_saved_reference_resolves_in_a_fresh_process_and_stays_masked(db_secret: str) -> None:
     password = DB["password"]
     Secret(value=SecretStr("aws-sm://app/db#password")).save("db")
-    stored = get_store().read_block_document("secret", "db").data
+    stored = stored_block_document("secret", "db")
     assert "aws-sm://app/db#password" in stored
     assert password not in stored
 
@@ -436,12 +441,11 @@ def test_a_saved_reference_resolves_in_a_fresh_process_and_stays_masked(db_secre
     assert json.loads(child.stdout.strip().splitlines()[-1]) == {"same": True, "failed": True}
     assert password not in child.stderr
 
-    store = get_store()
-    flow_run = store.read_flow_runs(limit=1)[0]
-    logs = [r.message for r in store.read_logs(flow_run_id=flow_run.id)]
+    flow_run = latest_flow_run()
+    logs = flow_run_logs(flow_run.id)
     assert "printed ********" in logs
     assert "logged ********" in logs
-    (task_run,) = store.read_task_runs(flow_run_id=flow_run.id)
+    (task_run,) = task_runs(flow_run.id)
     assert task_run.state_type == "FAILED"
     assert "login refused for password ********" in (task_run.state_message or "")
     assert flow_run.state_type == "FAILED"

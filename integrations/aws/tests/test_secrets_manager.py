@@ -11,9 +11,11 @@ import pytest
 from pydantic import ValidationError
 
 from headwater import flow, task
-from headwater._store import get_store
+from headwater.blocks import SecretBlock
 from headwater.logging import mask_secrets
+from headwater.testing import SecretSuite
 from headwater.testing.blocks import assert_block_conforms
+from headwater.testing.reader import flow_run_logs
 from headwater_aws import (
     AccessDeniedError,
     AwsCredentials,
@@ -28,13 +30,6 @@ from headwater_aws import (
 )
 
 BINARY = b"\xff\x00\xfe binary \x80"
-
-
-def _flow_logs() -> list[str]:
-    store = get_store()
-    store.flush(timeout=30)
-    run = store.read_flow_runs(limit=1)[0]
-    return [r.message for r in store.read_logs(flow_run_id=run.id)]
 
 
 def _describe(creds: AwsCredentials, name: str) -> dict[str, Any]:
@@ -53,6 +48,18 @@ def test_block_conforms(aws_credentials: AwsCredentials) -> None:
     assert_block_conforms(
         AwsSecret, AwsSecret(secret_name="app/db-password", aws_credentials=aws_credentials)
     )
+
+
+class TestAwsSecretConforms(SecretSuite):
+    """Write then read, overwrite, a missing secret, async twins: the core's suite."""
+
+    @pytest.fixture
+    def block(self, secret: AwsSecret) -> SecretBlock:
+        return secret
+
+    @pytest.fixture
+    def missing_block(self, aws_credentials: AwsCredentials) -> SecretBlock:
+        return AwsSecret(secret_name="never/created", aws_credentials=aws_credentials)
 
 
 def test_secret_name_is_required_and_not_empty() -> None:
@@ -337,7 +344,7 @@ def test_value_read_in_a_flow_is_masked_in_printed_and_logged_output(
         print(f"the password is {value}")
 
     show()
-    logs = _flow_logs()
+    logs = flow_run_logs()
     assert "the password is ********" in logs
     assert not any("hunter2-from-aws" in line for line in logs)
 
@@ -357,6 +364,6 @@ def test_each_field_of_a_json_secret_is_masked_too(aws_credentials: AwsCredentia
         print(f"user {fields['user']} password {fields['password']}")
 
     show()
-    logs = "\n".join(_flow_logs())
+    logs = "\n".join(flow_run_logs())
     assert "user ******** password ********" in logs
     assert "json-field-password-7" not in logs

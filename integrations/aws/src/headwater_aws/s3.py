@@ -4,7 +4,8 @@ Paths
 -----
 Every path a method takes is *relative to* ``bucket_folder``, always; the S3
 key is ``bucket_folder/path`` (or ``path`` when the block has no folder).
-Paths are normalised like POSIX paths (``a//b`` and ``a/./b`` are ``a/b``;
+The rules are the core's (:mod:`headwater.blocks.paths`), and so are the folder
+transfers (:class:`~headwater.blocks.ObjectStorageBlock`). Paths are normalised like POSIX paths (``a//b`` and ``a/./b`` are ``a/b``;
 ``a/../b`` is ``b``). These are refused with a ValueError naming the path:
 
 - a leading ``/`` or a URL (``s3://...``): paths are relative, never absolute;
@@ -33,9 +34,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -43,7 +41,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from headwater import task
 from headwater.blocks import CheckResult, ObjectStorageBlock, WritableFileSystem
-from headwater.blocks.progress import transfer_progress
+from headwater.blocks.transfers import download_target
 from headwater_aws.credentials import AwsCredentials
 from headwater_aws.errors import (
     ResourceNotFoundError,
@@ -60,7 +58,6 @@ from headwater_aws.s3_paths import (
     allowed_download_args,
     allowed_upload_args,
     check_args,
-    normalise,
     validate_bucket_name,
 )
 
@@ -227,7 +224,7 @@ class S3Bucket(WritableFileSystem, ObjectStorageBlock):
         return config
 
     def _relative(self, path: str, *, folder: bool = False, what: str = "path") -> str:
-        return normalise(path, what=what, folder=folder)
+        return self.object_path(path, what=what, folder=folder)
 
     def _join(self, relative: str) -> str:
         if not self.bucket_folder:
@@ -376,118 +373,29 @@ class S3Bucket(WritableFileSystem, ObjectStorageBlock):
         created). The file appears only once complete: a failed download leaves nothing."""
         key = self._key(from_path, what="from_path")
         check_args("download arguments", download_kwargs, allowed_download_args())
-        target = Path(to_path)
-        if target.is_dir():
-            raise IsADirectoryError(f"{target} is a folder; give the path of a file")
-        created: list[Path] = []
-        parent = target.parent
-        while not parent.exists():
-            created.append(parent)
-            parent = parent.parent
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with translate_errors("download", self._url(key)):
-                self.client.download_file(
-                    self.bucket_name,
-                    key,
-                    str(target),
-                    ExtraArgs=download_kwargs or None,
-                    Config=self.transfer_config,
-                )
-        except BaseException:
-            for folder in created:  # deepest first: undo only what we made
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break
-            raise
+        with download_target(to_path) as target, translate_errors("download", self._url(key)):
+            self.client.download_file(
+                self.bucket_name,
+                key,
+                str(target),
+                ExtraArgs=download_kwargs or None,
+                Config=self.transfer_config,
+            )
         return target
 
-    # -- folders ---------------------------------------------------------------------
+    # -- hooks of the core's folder transfers ----------------------------------------
 
-    def upload_from_folder(
-        self,
-        from_folder: str | os.PathLike[str],
-        to_folder: str | None = None,
-        *,
-        progress: bool | None = None,
-        **upload_kwargs: Any,
-    ) -> str:
-        """Upload every file under ``from_folder`` to ``to_folder`` (keeping relative paths),
-        ``max_concurrency`` files at a time. Returns the key prefix of the folder.
+    def check_upload_kwargs(self, upload_kwargs: dict[str, Any]) -> None:
+        """Refuse arguments boto3 would refuse, before a folder upload starts."""
+        self._extra_args(upload_kwargs)
 
-        A progress bar is shown on a terminal; ``progress=False`` hides it,
-        ``True`` forces it.
-        """
-        root = Path(from_folder)
-        if not root.is_dir():
-            raise NotADirectoryError(f"{root} is not a folder")
-        folder = self._relative(to_folder or "", folder=True, what="to_folder")
-        self._extra_args(upload_kwargs)  # refuse bad arguments before the first upload
-        jobs = []
-        for source in sorted(p for p in root.rglob("*") if p.is_file()):
-            rel = source.relative_to(root).as_posix()
-            jobs.append((source, f"{folder}/{rel}" if folder else rel))
-        self._run_pool(
-            [partial(self.upload_from_path, s, t, **upload_kwargs) for s, t in jobs],
-            f"uploading {root}",
-            progress,
-        )
-        return self._join(folder)
-
-    def download_folder_to_path(
-        self,
-        from_folder: str,
-        to_folder: str | os.PathLike[str],
-        *,
-        progress: bool | None = None,
-        **download_kwargs: Any,
-    ) -> Path:
-        """Download every object under ``from_folder`` into ``to_folder`` (keeping relative
-        paths), ``max_concurrency`` objects at a time. An object that would land outside
-        ``to_folder`` is refused before anything is downloaded.
-
-        A progress bar is shown on a terminal; ``progress=False`` hides it.
-        """
-        root = Path(to_folder)
-        folder = self._relative(from_folder, folder=True, what="from_folder")
+    def check_download_kwargs(self, download_kwargs: dict[str, Any]) -> None:
+        """Refuse arguments boto3 would refuse, before a folder download starts."""
         check_args("download arguments", download_kwargs, allowed_download_args())
-        resolved_root = root.resolve()
-        jobs = []
-        for path in self.list_paths(folder):
-            rel = path[len(folder) + 1 :] if folder else path
-            target = (root / rel).resolve()
-            if not target.is_relative_to(resolved_root) or target == resolved_root:
-                raise ValueError(f"object {path!r} would be written outside {root}")
-            jobs.append((path, target))
-        root.mkdir(parents=True, exist_ok=True)
-        self._run_pool(
-            [partial(self.download_object_to_path, s, t, **download_kwargs) for s, t in jobs],
-            f"downloading {self._url(self._join(folder))}",
-            progress,
-        )
-        return root
 
-    def _run_pool(
-        self, jobs: list[Callable[[], object]], description: str, progress: bool | None
-    ) -> None:
-        """Run ``jobs`` on ``max_concurrency`` threads; the first failure cancels the rest
-        and is raised."""
-        if not jobs:
-            return
-        with transfer_progress(len(jobs), description, enabled=progress) as advance:
-            workers = min(self.max_concurrency, len(jobs))
-            with ThreadPoolExecutor(workers, thread_name_prefix="headwater-s3") as pool:
-                pending: set[Future[object]] = {pool.submit(job) for job in jobs}
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for future in done:
-                        error = future.exception()
-                        if error is not None:
-                            for other in pending:
-                                other.cancel()
-                            raise error
-                        advance(1)
+    def folder_location(self, folder: str) -> str:
+        """The key prefix of ``folder`` (with ``bucket_folder``)."""
+        return self._join(folder)
 
     # -- listing ---------------------------------------------------------------------
 
@@ -555,7 +463,7 @@ class S3Bucket(WritableFileSystem, ObjectStorageBlock):
             return to_bucket.client, to_bucket.bucket_name, to_bucket._key(to_path, what="to_path")
         if isinstance(to_bucket, str):
             validate_bucket_name(to_bucket)
-            return self.client, to_bucket, normalise(to_path, what="to_path", folder=False)
+            return self.client, to_bucket, self.object_path(to_path, what="to_path")
         raise TypeError(
             f"to_bucket must be an S3Bucket, a bucket name or None, not {type(to_bucket).__name__}"
         )

@@ -1,12 +1,11 @@
 """S3 names, paths and transfer arguments: the checks ``S3Bucket`` applies before calling AWS.
 
 Kept apart from :mod:`headwater_aws.s3` so the block module holds the block.
-See :mod:`headwater_aws.s3` for the path rules these implement.
+The relative-path rules are the core's (:mod:`headwater.blocks.paths`).
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable
 
@@ -20,7 +19,6 @@ __all__ = [
     "allowed_download_args",
     "allowed_upload_args",
     "check_args",
-    "normalise",
     "validate_bucket_name",
 ]
 
@@ -84,25 +82,3 @@ def validate_bucket_name(value: str) -> str:
     if problem:
         raise ValueError(f"bucket_name {value!r} {problem}")
     return value
-
-
-def normalise(path: str, *, what: str, folder: bool) -> str:
-    """``path`` as a clean relative POSIX path (``""`` for the folder itself)."""
-    if not isinstance(path, str):
-        raise TypeError(f"{what} must be a string, not {type(path).__name__}")
-    if "://" in path or path.startswith("/"):
-        raise ValueError(f"{what} {path!r} must be a relative path (no leading '/', no URL)")
-    if path in ("", "."):
-        if folder:
-            return ""
-        raise ValueError(f"{what} must name an object; '' is only allowed for folders")
-    if not folder and path.endswith("/"):
-        raise ValueError(f"{what} {path!r} names a folder (trailing '/'), not an object")
-    clean = posixpath.normpath(path)
-    if clean == ".." or clean.startswith("../"):
-        raise ValueError(f"{what} {path!r} climbs out of its folder with '..'")
-    if clean == ".":
-        if folder:
-            return ""
-        raise ValueError(f"{what} {path!r} names the folder itself, not an object")
-    return clean
