@@ -12,9 +12,9 @@ import pytest
 from cli_support import Seeder
 from typer.testing import CliRunner
 
+from headwater._state_filters import parse_states
 from headwater._store import FlowRunRecord, StateRecord
 from headwater.cli import app
-from headwater.cli._filters import parse_states
 from headwater.cli._format import format_duration, short_id
 
 

@@ -8,14 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from headwater._state_filters import parse_states
 from headwater.cli._errors import CliError, handle_errors
-from headwater.cli._filters import (
-    level_callback,
-    level_name,
-    parse_level,
-    parse_states,
-    state_callback,
-)
+from headwater.cli._filters import level_callback, level_name, parse_level, state_callback
 from headwater.cli._format import (
     LEVEL_COLOURS,
     format_run_duration,
@@ -39,8 +34,8 @@ from headwater.errors import HeadwaterError, ObjectNotFound
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from headwater._state_filters import StateFilter
     from headwater._store import FlowRunRecord, Store
-    from headwater.cli._filters import StateFilter
 
 __all__ = ["app"]
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
+from headwater._state_filters import parse_states
 from headwater.cli._errors import handle_errors
-from headwater.cli._filters import parse_states, state_callback
+from headwater.cli._filters import state_callback
 from headwater.cli._format import format_run_duration, format_time, short_id, state_style
 from headwater.cli._lookup import find_flow_run, open_store
 from headwater.cli._output import OutputFormat, OutputOption, console, emit_json, new_table, styled

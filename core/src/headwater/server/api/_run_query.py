@@ -17,16 +17,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 
+from headwater._state_filters import StateFilter
 from headwater._store.records import RunSort
 from headwater.server._errors import ApiError
 from headwater.server._params import StateValues, parse_state_filter
-
-if TYPE_CHECKING:
-    from headwater.cli._filters import StateFilter
 
 __all__ = [
     "CreatedAfter",

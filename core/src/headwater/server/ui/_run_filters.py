@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from headwater._state_filters import parse_states
 from headwater._store.base import Store
+from headwater._store.filters import InvalidFilter
 from headwater._store.records import FlowRunRecord
 
 __all__ = ["SINCE", "STATE_CHOICES", "RunFilters", "parse_filters", "select_runs"]
@@ -98,8 +100,6 @@ def _parse_local(param: str, value: str, errors: list[str]) -> float | None:
 
 def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> RunFilters:
     """The filters in a request's query parameters; problems listed in ``errors``."""
-    from headwater.cli._filters import parse_states
-
     errors: list[str] = []
     flow = params.get("flow", "").strip()
     state = params.get("state", "").strip()
@@ -112,8 +112,8 @@ def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> Run
     if state:
         try:
             parsed = parse_states([state])
-        except Exception as exc:  # typer.BadParameter; its message names the choices
-            errors.append(f"state: {exc}")
+        except InvalidFilter as exc:  # its problem names the choices
+            errors.append(f"state: {exc.problem}")
         else:
             types, names = parsed.types, parsed.names
     after: float | None = None
