@@ -38,16 +38,6 @@ class StateFilter:
     def __bool__(self) -> bool:
         return bool(self.types or self.names)
 
-    def matches(self, state_type: str, state_name: str) -> bool:
-        """Whether a run in this state is selected (every run when the filter is empty)."""
-        if not self:
-            return True
-        return state_type in self.types or state_name in self.names
-
-    def covering_types(self) -> list[str]:
-        """Every state type that a matching run can have (to narrow a store query)."""
-        return sorted(set(self.types) | {NAMED_STATES[n].value for n in self.names})
-
 
 def parse_states(values: Iterable[str] | None) -> StateFilter:
     """Turn ``state`` values into a :class:`StateFilter`.

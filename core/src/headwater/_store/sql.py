@@ -21,14 +21,13 @@ from headwater._store.blocks import BlockDocumentsMixin
 from headwater._store.buffered import BufferedWrites
 from headwater._store.database import Database
 from headwater._store.dialects import dialect_for_url
+from headwater._store.filters import RunFilter
 from headwater._store.migrations import migrate
 from headwater._store.records import (
-    RUN_SORTS,
     ConcurrencyLimitRecord,
     FlowRecord,
     FlowRunRecord,
     LogRecord,
-    RunSort,
     StateRecord,
     TaskRunRecord,
     TransitionResult,
@@ -45,7 +44,7 @@ from headwater._store.rows import (
 )
 from headwater._store.variables import VariablesMixin
 from headwater._store.writer import Writer
-from headwater.errors import ConfigurationError, ObjectNotFound
+from headwater.errors import ObjectNotFound
 
 __all__ = ["MIN_ID_PREFIX", "SqlStore"]
 
@@ -77,40 +76,26 @@ def _order_clauses(row_order: str) -> dict[str, str]:
     }
 
 
-def _time_value(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigurationError(f"`{name}` must be POSIX seconds (a number), got {value!r}")
-    return float(value)
-
-
-def _common_filters(
-    where: list[str],
-    params: list[Any],
-    *,
-    state_types: Sequence[str] | None,
-    state_names: Sequence[str] | None,
-    start_after: float | None,
-    start_before: float | None,
-    created_after: float | None,
-    created_before: float | None,
-) -> None:
+def _common_filters(where: list[str], params: list[Any], f: RunFilter) -> None:
     """Append the state and time-range conditions flow runs and task runs share."""
-    if state_types:
-        types = [getattr(t, "value", t) for t in state_types]
-        where.append(f"state_type IN ({_marks(types)})")
-        params.extend(types)
-    if state_names:
-        where.append(f"state_name IN ({_marks(state_names)})")
-        params.extend(state_names)
-    for name, value, condition in (
-        ("start_after", start_after, f"{_EFFECTIVE_START} >= ?"),
-        ("start_before", start_before, f"{_EFFECTIVE_START} <= ?"),
-        ("created_after", created_after, "created >= ?"),
-        ("created_before", created_before, "created <= ?"),
+    states: list[str] = []
+    if f.state_types:
+        states.append(f"state_type IN ({_marks(f.state_types)})")
+        params.extend(f.state_types)
+    if f.state_names:
+        states.append(f"state_name IN ({_marks(f.state_names)})")
+        params.extend(f.state_names)
+    if states:
+        where.append(states[0] if len(states) == 1 else f"({' OR '.join(states)})")
+    for value, condition in (
+        (f.start_after, f"{_EFFECTIVE_START} >= ?"),
+        (f.start_before, f"{_EFFECTIVE_START} <= ?"),
+        (f.created_after, "created >= ?"),
+        (f.created_before, "created <= ?"),
     ):
         if value is not None:
             where.append(condition)
-            params.append(_time_value(name, value))
+            params.append(value)
 
 
 class SqlStore(BufferedWrites, BlockDocumentsMixin, VariablesMixin, ArtifactsMixin, Store):
@@ -197,54 +182,33 @@ class SqlStore(BufferedWrites, BlockDocumentsMixin, VariablesMixin, ArtifactsMix
             run = self._fetch_flow_run(run_id)
         return run
 
-    def _flow_run_where(
-        self,
-        *,
-        flow_name: str | None,
-        state_types: Sequence[str] | None,
-        state_names: Sequence[str] | None,
-        tags: Sequence[str] | None,
-        parent_flow_run_id: str | None,
-        start_after: float | None,
-        start_before: float | None,
-        created_after: float | None,
-        created_before: float | None,
-    ) -> tuple[str, list[Any]]:
+    def _flow_run_where(self, f: RunFilter) -> tuple[str, list[Any]]:
         """The ``WHERE`` clause (or "") and its parameters for flow-run filters."""
         where: list[str] = []
         params: list[Any] = []
-        if flow_name is not None:
+        if f.flow_name is not None:
             where.append("flow_name = ?")
-            params.append(flow_name)
-        _common_filters(
-            where,
-            params,
-            state_types=state_types,
-            state_names=state_names,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        if tags:
-            wanted = list(dict.fromkeys(tags))
+            params.append(f.flow_name)
+        _common_filters(where, params, f)
+        if f.tags:
+            wanted = list(dict.fromkeys(f.tags))
             where.append(
                 f"id IN (SELECT flow_run_id FROM flow_run_tags WHERE tag IN ({_marks(wanted)})"
                 " GROUP BY flow_run_id HAVING COUNT(*) = ?)"
             )
             params.extend([*wanted, len(wanted)])
-        if parent_flow_run_id is not None:
+        if f.parent_flow_run_id is not None:
             where.append("parent_flow_run_id = ?")
-            params.append(parent_flow_run_id)
+            params.append(f.parent_flow_run_id)
         return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
-    def _order(self, sort: str) -> str:
-        order = self._orders.get(sort)
-        if order is None:
-            raise ConfigurationError(
-                f"`sort` {sort!r} is not a run order; use one of {', '.join(RUN_SORTS)}"
-            )
-        return order
+    def _page(self, f: RunFilter) -> tuple[str, list[Any]]:
+        """``ORDER BY ... LIMIT ? OFFSET ?`` and its parameters for a checked filter."""
+        assert f.sort is not None  # set by Store.read_*_runs
+        return f"{self._orders[f.sort]} LIMIT ? OFFSET ?", [
+            _NO_LIMIT if f.limit is None else f.limit,
+            f.offset,
+        ]
 
     def _check_crashes(self) -> None:
         """Look for crashed runs, at most every CRASH_CHECK_INTERVAL seconds."""
@@ -253,68 +217,19 @@ class SqlStore(BufferedWrites, BlockDocumentsMixin, VariablesMixin, ArtifactsMix
             self._last_crash_check = now
             crashes.mark_crashed(self._db, self.crash_after_seconds)
 
-    def read_flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-        sort: RunSort = "created_desc",
-    ) -> list[FlowRunRecord]:
+    def _select_flow_runs(self, where: RunFilter) -> list[FlowRunRecord]:
         self._sync()
-        order = self._order(sort)
         self._check_crashes()
-        clause, params = self._flow_run_where(
-            flow_name=flow_name,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            parent_flow_run_id=parent_flow_run_id,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        params.extend([_NO_LIMIT if limit is None else limit, offset])
+        clause, params = self._flow_run_where(where)
+        page, page_params = self._page(where)
         rows = self._db.fetchall(
-            f"SELECT {FLOW_RUN_COLUMNS} FROM flow_runs {clause} {order} LIMIT ? OFFSET ?",
-            params,
+            f"SELECT {FLOW_RUN_COLUMNS} FROM flow_runs {clause} {page}", [*params, *page_params]
         )
         return [flow_run_from_row(r) for r in rows]
 
-    def count_flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-    ) -> int:
+    def _count_flow_runs(self, where: RunFilter) -> int:
         self._sync()
-        clause, params = self._flow_run_where(
-            flow_name=flow_name,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            parent_flow_run_id=parent_flow_run_id,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
+        clause, params = self._flow_run_where(where)
         self._check_crashes()  # count what read_flow_runs would list
         return int(self._db.fetchone(f"SELECT COUNT(*) FROM flow_runs {clause}", params)[0])
 
@@ -407,71 +322,26 @@ class SqlStore(BufferedWrites, BlockDocumentsMixin, VariablesMixin, ArtifactsMix
         return FlowRecord(id=row[0], name=row[1], created=row[2])
 
     # -- task runs, states, logs -----------------------------------------------
-    def _task_run_where(
-        self,
-        *,
-        flow_run_id: str | None,
-        state_types: Sequence[str] | None,
-        state_names: Sequence[str] | None,
-        tags: Sequence[str] | None,
-        start_after: float | None,
-        start_before: float | None,
-        created_after: float | None,
-        created_before: float | None,
-    ) -> tuple[str, list[Any]]:
+    def _task_run_where(self, f: RunFilter) -> tuple[str, list[Any]]:
         """The ``WHERE`` clause (or "") and its parameters for task-run filters."""
         where: list[str] = []
         params: list[Any] = []
-        if flow_run_id is not None:
+        if f.flow_run_id is not None:
             where.append("flow_run_id = ?")
-            params.append(flow_run_id)
-        _common_filters(
-            where,
-            params,
-            state_types=state_types,
-            state_names=state_names,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        for tag in dict.fromkeys(tags or ()):
+            params.append(f.flow_run_id)
+        _common_filters(where, params, f)
+        for tag in dict.fromkeys(f.tags):
             condition, value = self.dialect.json_list_has("tags", tag)
             where.append(condition)
             params.append(value)
         return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
-    def read_task_runs(
-        self,
-        *,
-        flow_run_id: str | None = None,
-        state_types: Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-        sort: RunSort = "created_asc",
-    ) -> list[TaskRunRecord]:
+    def _select_task_runs(self, where: RunFilter) -> list[TaskRunRecord]:
         self._sync()
-        order = self._order(sort)
-        clause, params = self._task_run_where(
-            flow_run_id=flow_run_id,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        params.extend([_NO_LIMIT if limit is None else limit, offset])
+        clause, params = self._task_run_where(where)
+        page, page_params = self._page(where)
         rows = self._db.fetchall(
-            f"SELECT {TASK_RUN_COLUMNS} FROM task_runs {clause} {order} LIMIT ? OFFSET ?",
-            params,
+            f"SELECT {TASK_RUN_COLUMNS} FROM task_runs {clause} {page}", [*params, *page_params]
         )
         return [task_run_from_row(r) for r in rows]
 
@@ -484,29 +354,9 @@ class SqlStore(BufferedWrites, BlockDocumentsMixin, VariablesMixin, ArtifactsMix
             raise ObjectNotFound(f"no task run with id {task_run_id!r}")
         return task_run_from_row(row)
 
-    def count_task_runs(
-        self,
-        *,
-        flow_run_id: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-    ) -> int:
+    def _count_task_runs(self, where: RunFilter) -> int:
         self._sync()
-        clause, params = self._task_run_where(
-            flow_run_id=flow_run_id,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
+        clause, params = self._task_run_where(where)
         return int(self._db.fetchone(f"SELECT COUNT(*) FROM task_runs {clause}", params)[0])
 
     def read_states(self, run_id: str) -> list[StateRecord]:
