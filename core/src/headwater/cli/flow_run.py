@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -31,9 +31,6 @@ from headwater.cli._output import (
 )
 from headwater.cli._records import flow_run_json, log_json, state_json
 from headwater.errors import HeadwaterError, ObjectNotFound
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["app"]
 
