@@ -30,8 +30,8 @@ __all__ = [
     "CreatedAfter",
     "CreatedBefore",
     "FlowRunSort",
-    "RunFilters",
     "RunQuery",
+    "RunQueryValues",
     "StartAfter",
     "StartBefore",
     "Tags",
@@ -119,7 +119,7 @@ _PARAMETERS = {"state_types": "state", "state_names": "state", "tags": "tag"}
 
 
 @dataclass(frozen=True)
-class RunFilters:
+class RunQueryValues:
     """The ``state``, ``tag`` and time-range query values of a run list or count, as given.
 
     They are parsed by :meth:`where` in the route (so a bad value is a 422 from the
@@ -162,10 +162,10 @@ def run_filters(
     start_before: StartBefore = None,
     created_after: CreatedAfter = None,
     created_before: CreatedBefore = None,
-) -> RunFilters:
+) -> RunQueryValues:
     """The dependency behind :data:`RunQuery`: the shared query values, unparsed."""
-    return RunFilters(state, tag, start_after, start_before, created_after, created_before)
+    return RunQueryValues(state, tag, start_after, start_before, created_after, created_before)
 
 
-RunQuery = Annotated[RunFilters, Depends(run_filters)]
+RunQuery = Annotated[RunQueryValues, Depends(run_filters)]
 """A route parameter that takes the shared run filters from the query string."""

@@ -18,8 +18,8 @@ from headwater.server._params import Limit, Offset, current_store
 from headwater.server._security import require_admin
 from headwater.server.api._run_query import (
     FlowRunSort,
-    RunFilters,
     RunQuery,
+    RunQueryValues,
     TaskRunSort,
 )
 from headwater.server.schemas import Count, ErrorResponse, FlowRun, LogLine, StateChange, TaskRun
@@ -45,7 +45,7 @@ def _flow_run_id(flow_run_id: str) -> str:
 
 
 def list_flow_runs_of(
-    filters: RunFilters,
+    filters: RunQueryValues,
     *,
     flow_name: str | None,
     parent_flow_run_id: str | None,

@@ -19,7 +19,7 @@ from headwater._store.base import Store
 from headwater._store.filters import InvalidFilter, RunFilter
 from headwater._store.records import FlowRunRecord
 
-__all__ = ["SINCE", "STATE_CHOICES", "RunFilters", "parse_filters", "select_runs"]
+__all__ = ["SINCE", "STATE_CHOICES", "RunListForm", "parse_filters", "select_runs"]
 
 SINCE: dict[str, tuple[str, float]] = {
     "hour": ("Last hour", 3600.0),
@@ -48,7 +48,7 @@ STATE_CHOICES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class RunFilters:
+class RunListForm:
     """What the list shows; empty strings mean "any"."""
 
     flow: str = ""
@@ -95,7 +95,7 @@ def _parse_local(param: str, value: str, errors: list[str]) -> float | None:
     return parsed.timestamp()
 
 
-def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> RunFilters:
+def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> RunListForm:
     """The filters in a request's query parameters; problems listed in ``errors``."""
     errors: list[str] = []
     flow = params.get("flow", "").strip()
@@ -135,7 +135,7 @@ def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> Run
         )
     except InvalidFilter:  # the one value parsed here that RunFilter can refuse
         errors.append("end: is before the start of the range")
-    return RunFilters(
+    return RunListForm(
         flow=flow,
         state=state,
         tag=tag,
@@ -148,7 +148,7 @@ def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> Run
 
 
 def select_runs(
-    store: Store, filters: RunFilters, *, limit: int, offset: int
+    store: Store, filters: RunListForm, *, limit: int, offset: int
 ) -> tuple[list[FlowRunRecord], int]:
     """One page of the runs ``filters`` select (newest first) and how many there are in all."""
     if filters.errors:
