@@ -103,3 +103,32 @@ def test_ui_flashes_a_time_range_that_ends_before_it_starts(
     assert "flash-error" in response.text
     assert "end: is before the start of the range" in response.text
     assert 'data-run-id="' not in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/store/flow_runs", "/api/store/flow_runs/count", "/api/store/task_runs"]
+)
+def test_store_routes_document_every_filter_parameter(client: httpx.Client, path: str) -> None:
+    operation = client.get("/api/openapi.json").json()["paths"][path]["get"]
+    documented = {p["name"] for p in operation["parameters"]}
+    assert documented == {name for name, _ in RunFilter.query_parameters()}
+    assert documented >= {name for name, _ in FULL_FILTER.to_query()}
+    assert "422" in operation["responses"]
+
+
+FULL_FILTER = RunFilter(
+    flow_name="f",
+    flow_run_id="r",
+    parent_flow_run_id="p",
+    state_types=("FAILED",),
+    state_names=("TimedOut",),
+    tags=("t",),
+    start_after=1.0,
+    start_before=2.0,
+    created_after=1.0,
+    created_before=2.0,
+    sort="name_asc",
+    limit=1,
+    offset=1,
+)
+"""Every field set: what to_query can write at most."""

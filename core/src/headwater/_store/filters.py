@@ -238,6 +238,15 @@ class RunFilter:
             pairs.append(("offset", str(self.offset)))
         return pairs
 
+    @staticmethod
+    def query_parameters() -> list[tuple[str, bool]]:
+        """Every parameter :meth:`to_query` may write, and whether it repeats."""
+        return [
+            *((name, False) for name in _TEXTS),
+            *((param, True) for param in _LISTS.values()),
+            *((name, False) for name in (*_TIMES, "sort", "limit", "offset")),
+        ]
+
     @classmethod
     def from_query(cls, pairs: Iterable[tuple[str, str]]) -> RunFilter:
         """The filter :meth:`to_query` wrote; :class:`InvalidFilter` names an unknown

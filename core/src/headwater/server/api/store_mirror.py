@@ -59,21 +59,46 @@ def _run_filter(request: Request) -> RunFilter:
 
 
 StoreFilter = Annotated[RunFilter, Depends(_run_filter)]
-"""A route parameter: the :class:`RunFilter` an HTTP store sent.
-
-Its query parameters are ``flow_name``, ``flow_run_id``, ``parent_flow_run_id``,
-``state_type``/``state_name``/``tag`` (repeated), ``start_after``, ``start_before``,
-``created_after``, ``created_before`` (POSIX seconds), ``sort``, ``limit`` and ``offset``.
-"""
+"""A route parameter: the :class:`RunFilter` an HTTP store sent (read from the request,
+so its parameters are documented by :data:`_FILTER_ROUTE`)."""
 
 
-@router.get("/flow_runs", response_model=list[FlowRun], summary="Flow runs (Store.read_flow_runs)")
+def _parameter(name: str, repeated: bool) -> dict[str, Any]:
+    text = {"type": "string"}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "array", "items": text} if repeated else text,
+        "description": "A RunFilter field (RunFilter.to_query); repeat for several."
+        if repeated
+        else "A RunFilter field (RunFilter.to_query); times are POSIX seconds.",
+    }
+
+
+_FILTER_ROUTE: dict[str, Any] = {
+    "openapi_extra": {"parameters": [_parameter(n, r) for n, r in RunFilter.query_parameters()]},
+    "responses": {
+        422: {"model": ErrorResponse, "description": "A filter value it cannot use, named."}
+    },
+}
+"""``@router.get`` arguments of a route that takes a :data:`StoreFilter`."""
+
+
+@router.get(
+    "/flow_runs",
+    response_model=list[FlowRun],
+    summary="Flow runs (Store.read_flow_runs)",
+    **_FILTER_ROUTE,
+)
 def read_flow_runs(where: StoreFilter) -> list[FlowRun]:
     runs = store_call(lambda: embedded_store().read_flow_runs(where))
     return [FlowRun.model_validate(r, from_attributes=True) for r in runs]
 
 
-@router.get("/flow_runs/count", response_model=Count, summary="Store.count_flow_runs")
+@router.get(
+    "/flow_runs/count", response_model=Count, summary="Store.count_flow_runs", **_FILTER_ROUTE
+)
 def count_flow_runs(where: StoreFilter) -> Count:
     return Count(count=store_call(lambda: embedded_store().count_flow_runs(where)))
 
@@ -89,13 +114,20 @@ def read_flow_run(flow_run_id: str) -> FlowRun:
     return FlowRun.model_validate(run, from_attributes=True)
 
 
-@router.get("/task_runs", response_model=list[TaskRun], summary="Task runs (Store.read_task_runs)")
+@router.get(
+    "/task_runs",
+    response_model=list[TaskRun],
+    summary="Task runs (Store.read_task_runs)",
+    **_FILTER_ROUTE,
+)
 def read_task_runs(where: StoreFilter) -> list[TaskRun]:
     runs = store_call(lambda: embedded_store().read_task_runs(where))
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 
 
-@router.get("/task_runs/count", response_model=Count, summary="Store.count_task_runs")
+@router.get(
+    "/task_runs/count", response_model=Count, summary="Store.count_task_runs", **_FILTER_ROUTE
+)
 def count_task_runs(where: StoreFilter) -> Count:
     return Count(count=store_call(lambda: embedded_store().count_task_runs(where)))
 
