@@ -18,6 +18,7 @@ from typing import Any
 from headwater.errors import CancelledRun, MissingResult, UnfinishedRun
 
 __all__ = [
+    "NAMED_STATES",
     "AwaitingRetry",
     "Cached",
     "Cancelled",
@@ -56,6 +57,15 @@ class StateType(enum.StrEnum):
 
 
 _FINAL = frozenset({StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED})
+
+NAMED_STATES: dict[str, StateType] = {
+    "AwaitingRetry": StateType.SCHEDULED,
+    "Cached": StateType.COMPLETED,
+    "Late": StateType.SCHEDULED,
+    "Retrying": StateType.RUNNING,
+    "TimedOut": StateType.FAILED,
+}
+"""The named states whose name is not their type's (``TimedOut`` is a ``FAILED``), by name."""
 
 _NOTHING: Any = object()
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Unpack
 
+from headwater._store.filters import RunFilter, RunFilterFields
 from headwater._store.records import (
     ArtifactRecord,
     BlockDocumentRecord,
@@ -20,7 +22,6 @@ from headwater._store.records import (
     FlowRunRecord,
     LogRecord,
     RunKind,
-    RunSort,
     StateRecord,
     TaskRunRecord,
     TransitionResult,
@@ -86,88 +87,58 @@ class Store(ABC):
         A Running run whose process is gone is marked Crashed first.
         """
 
-    @abstractmethod
+    # Run listings take one RunFilter (or its fields as keywords); an implementation
+    # provides the four _select/_count hooks, which get it complete and checked.
     def read_flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-        sort: RunSort = "created_desc",
+        self, where: RunFilter | None = None, /, **fields: Unpack[RunFilterFields]
     ) -> list[FlowRunRecord]:
-        """Flow runs matching every filter given, newest first unless ``sort`` says otherwise.
+        """The flow runs ``where`` (with ``fields`` replaced) selects: see :class:`RunFilter`.
 
-        ``state_types`` and ``state_names`` each mean any of these, and both must
-        match when both are given; ``tags`` means all of these tags.
-        ``start_after``/``start_before`` bound (inclusively, POSIX seconds) the run's
-        start time, or its creation time while it has not started;
-        ``created_after``/``created_before`` bound its creation time. ``sort`` is one
-        of :data:`headwater._store.records.RUN_SORTS`; ties keep creation order.
-        Running runs whose process is gone are marked Crashed first.
+        Newest first unless ``sort`` says otherwise; all of them unless ``limit``.
+        Running runs whose process is gone are marked Crashed first. A bad
+        filter value raises :class:`~headwater._store.filters.InvalidFilter` naming it.
         """
+        return self._select_flow_runs(RunFilter.of(where, **fields).for_kind("flow"))
 
-    @abstractmethod
     def count_flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
+        self, where: RunFilter | None = None, /, **fields: Unpack[RunFilterFields]
     ) -> int:
-        """How many flow runs :meth:`read_flow_runs` would return with these filters and no limit."""
+        """How many flow runs :meth:`read_flow_runs` would return with this filter and no page."""
+        return self._count_flow_runs(RunFilter.of(where, **fields).for_kind("flow"))
+
+    def read_task_runs(
+        self, where: RunFilter | None = None, /, **fields: Unpack[RunFilterFields]
+    ) -> list[TaskRunRecord]:
+        """The task runs ``where`` (with ``fields`` replaced) selects: see :class:`RunFilter`.
+
+        In creation order unless ``sort`` says otherwise; all of them unless ``limit``.
+        """
+        return self._select_task_runs(RunFilter.of(where, **fields).for_kind("task"))
+
+    def count_task_runs(
+        self, where: RunFilter | None = None, /, **fields: Unpack[RunFilterFields]
+    ) -> int:
+        """How many task runs :meth:`read_task_runs` would return with this filter and no page."""
+        return self._count_task_runs(RunFilter.of(where, **fields).for_kind("task"))
 
     @abstractmethod
-    def read_task_runs(
-        self,
-        *,
-        flow_run_id: str | None = None,
-        state_types: Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-        sort: RunSort = "created_asc",
-    ) -> list[TaskRunRecord]:
-        """Task runs matching every filter given, in creation order unless ``sort`` says otherwise.
+    def _select_flow_runs(self, where: RunFilter) -> list[FlowRunRecord]:
+        """:meth:`read_flow_runs` (``where.sort`` is set, the fields are flow-run fields)."""
 
-        The filters mean what they mean for :meth:`read_flow_runs` (``tags``: all of these).
-        """
+    @abstractmethod
+    def _count_flow_runs(self, where: RunFilter) -> int:
+        """:meth:`count_flow_runs` (ignores the page and the order)."""
+
+    @abstractmethod
+    def _select_task_runs(self, where: RunFilter) -> list[TaskRunRecord]:
+        """:meth:`read_task_runs` (``where.sort`` is set, the fields are task-run fields)."""
+
+    @abstractmethod
+    def _count_task_runs(self, where: RunFilter) -> int:
+        """:meth:`count_task_runs` (ignores the page and the order)."""
 
     @abstractmethod
     def read_task_run(self, task_run_id: str) -> TaskRunRecord: ...
-
-    @abstractmethod
-    def count_task_runs(
-        self,
-        *,
-        flow_run_id: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-    ) -> int:
-        """How many task runs :meth:`read_task_runs` would return with these filters and no limit."""
 
     @abstractmethod
     def read_states(self, run_id: str) -> list[StateRecord]:

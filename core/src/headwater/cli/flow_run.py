@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from headwater._state_filters import parse_states
+from headwater._store.filters import RunFilter
 from headwater.cli._errors import CliError, handle_errors
-from headwater.cli._filters import (
-    level_callback,
-    level_name,
-    parse_level,
-    parse_states,
-    state_callback,
-)
+from headwater.cli._filters import level_callback, level_name, parse_level, state_callback
 from headwater.cli._format import (
     LEVEL_COLOURS,
     format_run_duration,
@@ -36,12 +32,6 @@ from headwater.cli._output import (
 from headwater.cli._records import flow_run_json, log_json, state_json
 from headwater.errors import HeadwaterError, ObjectNotFound
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from headwater._store import FlowRunRecord, Store
-    from headwater.cli._filters import StateFilter
-
 __all__ = ["app"]
 
 app = typer.Typer(
@@ -51,32 +41,6 @@ app = typer.Typer(
 IdArgument = Annotated[
     str, typer.Argument(help="Flow run id, or a unique prefix of at least 6 characters.")
 ]
-
-
-def _read_runs(
-    store: Store,
-    *,
-    flow_name: str | None,
-    states: StateFilter,
-    tags: list[str] | None,
-    limit: int,
-) -> list[FlowRunRecord]:
-    def query(types: Sequence[str], names: Sequence[str]) -> list[FlowRunRecord]:
-        return store.read_flow_runs(
-            flow_name=flow_name,
-            state_types=list(types) or None,
-            state_names=list(names) or None,
-            tags=tags or None,
-            limit=limit,
-        )
-
-    if states.types and states.names:
-        # Types and names are alternatives: ask for each and merge, newest first.
-        merged = {r.id: r for r in query(states.types, ())}
-        for run in query((), states.names):
-            merged.setdefault(run.id, run)
-        return sorted(merged.values(), key=lambda r: r.created, reverse=True)[:limit]
-    return query(states.types, states.names)
 
 
 @app.command("ls")
@@ -101,8 +65,15 @@ def list_flow_runs(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """List flow runs, newest first."""
-    store = open_store()
-    runs = _read_runs(store, flow_name=flow_name, states=parse_states(state), tags=tag, limit=limit)
+    states = parse_states(state)  # checked by state_callback already
+    where = RunFilter(
+        flow_name=flow_name,
+        state_types=states.types,  # a run of any of these types or names
+        state_names=states.names,
+        tags=tuple(tag or ()),
+        limit=limit,
+    )
+    runs = open_store().read_flow_runs(where)
     if output is OutputFormat.json:
         emit_json([flow_run_json(r) for r in runs])
         return

@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
+from headwater._state_filters import parse_states
+from headwater._store.filters import RunFilter
 from headwater.cli._errors import handle_errors
-from headwater.cli._filters import parse_states, state_callback
+from headwater.cli._filters import state_callback
 from headwater.cli._format import format_run_duration, format_time, short_id, state_style
 from headwater.cli._lookup import find_flow_run, open_store
 from headwater.cli._output import OutputFormat, OutputOption, console, emit_json, new_table, styled
@@ -41,17 +43,14 @@ def list_task_runs(
     """List the task runs of a flow run in the order they were created."""
     store = open_store()
     parent = find_flow_run(store, flow_run)
-    states = parse_states(state)
-    if states.names:
-        # The store filters by type only: narrow by type there, by name here.
-        candidates = store.read_task_runs(
-            flow_run_id=parent.id, state_types=states.covering_types(), limit=None
-        )
-        runs = [r for r in candidates if states.matches(r.state_type, r.state_name)][:limit]
-    else:
-        runs = store.read_task_runs(
-            flow_run_id=parent.id, state_types=list(states.types) or None, limit=limit
-        )
+    states = parse_states(state)  # checked by state_callback already
+    where = RunFilter(
+        flow_run_id=parent.id,
+        state_types=states.types,  # a run of any of these types or names
+        state_names=states.names,
+        limit=limit,
+    )
+    runs = store.read_task_runs(where)
     if output is OutputFormat.json:
         emit_json([task_run_json(r) for r in runs])
         return

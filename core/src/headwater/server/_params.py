@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query
 
+from headwater._state_filters import StateFilter, parse_states
+from headwater._store.filters import InvalidFilter
 from headwater.server._errors import ApiError
 
 if TYPE_CHECKING:
     from headwater._store import Store
-    from headwater.cli._filters import StateFilter
 
 __all__ = ["Limit", "Offset", "StateValues", "current_store", "parse_state_filter"]
 
@@ -38,11 +39,7 @@ def current_store() -> Store:
 
 def parse_state_filter(values: list[str] | None) -> StateFilter:
     """The ``state`` query values as a filter; a 422 naming ``state`` for an unknown one."""
-    import typer
-
-    from headwater.cli._filters import parse_states
-
     try:
         return parse_states(values)
-    except typer.BadParameter as exc:
-        raise ApiError(422, f"invalid request: query parameter 'state': {exc}") from None
+    except InvalidFilter as exc:
+        raise ApiError(422, f"invalid request: query parameter 'state': {exc.problem}") from None

@@ -1,25 +1,24 @@
 """Flow runs, task runs, states and logs over HTTP: the reads and the direct writes.
 
 Reads go to ``/api/store/...`` (the Store's exact semantics) after this
-process's buffered writes reached the server, as on the embedded store.
+process's buffered writes reached the server, as on the embedded store; a run
+listing's :class:`~headwater._store.filters.RunFilter` travels as its
+:meth:`~headwater._store.filters.RunFilter.to_query` parameters.
 Cancelling, deleting and crash marking go to the flow-run action routes;
 state proposals to ``/api/store/flow_runs/{id}/propose_state`` (the client's state record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote
 
+from headwater._store.filters import RunFilter
 from headwater._store.http._part import HttpPart
 from headwater._store.http.codec import record_from_json, record_json
-from headwater._store.ops import text
 from headwater._store.records import (
     FlowRecord,
     FlowRunRecord,
     LogRecord,
-    RunSort,
     StateRecord,
     TaskRunRecord,
     TransitionResult,
@@ -33,23 +32,6 @@ def _seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def _filters(
-    *,
-    state_types: Sequence[str] | None = None,
-    state_names: Sequence[str] | None = None,
-    tags: Sequence[str] | None = None,
-    **scalars: Any,
-) -> dict[str, Any]:
-    params: dict[str, Any] = {k: v for k, v in scalars.items() if v is not None}
-    if state_types:
-        params["state_type"] = [text(t) for t in state_types]
-    if state_names:
-        params["state_name"] = list(state_names)
-    if tags:
-        params["tag"] = list(tags)
-    return params
-
-
 class HttpRunsMixin(HttpPart):
     """The run-related :class:`~headwater._store.base.Store` methods over HTTP."""
 
@@ -59,66 +41,15 @@ class HttpRunsMixin(HttpPart):
         data = self._http.request("GET", f"/store/flow_runs/{_seg(flow_run_id)}")
         return record_from_json(FlowRunRecord, data)
 
-    def read_flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        limit: int | None = 100,
-        offset: int = 0,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-        sort: RunSort = "created_desc",
-    ) -> list[FlowRunRecord]:
+    def _select_flow_runs(self, where: RunFilter) -> list[FlowRunRecord]:
         self._sync()
-        params = _filters(
-            flow_name=flow_name,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            parent_flow_run_id=parent_flow_run_id,
-            limit=limit,
-            offset=offset,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-            sort=sort,
-        )
-        rows = self._http.request("GET", "/store/flow_runs", params=params)
+        rows = self._http.request("GET", "/store/flow_runs", params=where.to_query())
         return [record_from_json(FlowRunRecord, r) for r in rows]
 
-    def count_flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        parent_flow_run_id: str | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-    ) -> int:
+    def _count_flow_runs(self, where: RunFilter) -> int:
         self._sync()
-        params = _filters(
-            flow_name=flow_name,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            parent_flow_run_id=parent_flow_run_id,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        return int(self._http.request("GET", "/store/flow_runs/count", params=params)["count"])
+        data = self._http.request("GET", "/store/flow_runs/count", params=where.to_query())
+        return int(data["count"])
 
     def delete_flow_run(self, flow_run_id: str) -> None:
         self._sync()
@@ -163,36 +94,9 @@ class HttpRunsMixin(HttpPart):
         return record_from_json(FlowRecord, self._http.request("GET", f"/flows/{_seg(name)}"))
 
     # -- task runs, states, logs -----------------------------------------------
-    def read_task_runs(
-        self,
-        *,
-        flow_run_id: str | None = None,
-        state_types: Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-        sort: RunSort = "created_asc",
-    ) -> list[TaskRunRecord]:
+    def _select_task_runs(self, where: RunFilter) -> list[TaskRunRecord]:
         self._sync()
-        params = _filters(
-            flow_run_id=flow_run_id,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            limit=limit,
-            offset=offset,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-            sort=sort,
-        )
-        rows = self._http.request("GET", "/store/task_runs", params=params)
+        rows = self._http.request("GET", "/store/task_runs", params=where.to_query())
         return [record_from_json(TaskRunRecord, r) for r in rows]
 
     def read_task_run(self, task_run_id: str) -> TaskRunRecord:
@@ -200,30 +104,10 @@ class HttpRunsMixin(HttpPart):
         data = self._http.request("GET", f"/store/task_runs/{_seg(task_run_id)}")
         return record_from_json(TaskRunRecord, data)
 
-    def count_task_runs(
-        self,
-        *,
-        flow_run_id: str | None = None,
-        state_types: Sequence[str] | None = None,
-        state_names: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        start_after: float | None = None,
-        start_before: float | None = None,
-        created_after: float | None = None,
-        created_before: float | None = None,
-    ) -> int:
+    def _count_task_runs(self, where: RunFilter) -> int:
         self._sync()
-        params = _filters(
-            flow_run_id=flow_run_id,
-            state_types=state_types,
-            state_names=state_names,
-            tags=tags,
-            start_after=start_after,
-            start_before=start_before,
-            created_after=created_after,
-            created_before=created_before,
-        )
-        return int(self._http.request("GET", "/store/task_runs/count", params=params)["count"])
+        data = self._http.request("GET", "/store/task_runs/count", params=where.to_query())
+        return int(data["count"])
 
     def read_states(self, run_id: str) -> list[StateRecord]:
         self._sync()
@@ -240,12 +124,13 @@ class HttpRunsMixin(HttpPart):
         offset: int = 0,
     ) -> list[LogRecord]:
         self._sync()
-        params = _filters(
-            flow_run_id=flow_run_id,
-            task_run_id=task_run_id,
-            min_level=min_level,
-            limit=limit,
-            offset=offset,
-        )
+        given = {
+            "flow_run_id": flow_run_id,
+            "task_run_id": task_run_id,
+            "min_level": min_level,
+            "limit": limit,
+            "offset": offset,
+        }
+        params = {k: v for k, v in given.items() if v is not None}
         rows = self._http.request("GET", "/store/logs", params=params)
         return [record_from_json(LogRecord, r) for r in rows]

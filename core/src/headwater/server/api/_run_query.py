@@ -1,10 +1,11 @@
-"""Query parameters the flow-run and task-run lists share (state, tag, time ranges, sort)
-and how a list or count with a ``state`` filter is read from the store.
+"""Query parameters the flow-run and task-run lists share (state, tag, time ranges, sort),
+decoded into the store's :class:`~headwater._store.filters.RunFilter` in one place.
 
 A route takes the shared filters as one parameter, ``filters: RunQuery``
-(FastAPI lists them as the same query parameters), and hands it to
-:func:`read_runs`/:func:`count_runs` with what is its own (flow name, flow run id,
-sort, page).
+(FastAPI lists them as the same query parameters), and reads the store with
+``filters.where(...)`` given what is its own (flow name, flow run id, sort, page).
+A ``state`` value may be a state type or a state name: a run matching any of
+them is listed (the store's filter means exactly that).
 
 Times are ISO 8601 (``2026-01-31T12:00:00Z``, ``2026-01-31T12:00:00+02:00``; a
 time without an offset is UTC) or POSIX seconds (``1769860800``). A value that
@@ -14,39 +15,30 @@ is neither is a 422 naming the parameter.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Unpack
 
 from fastapi import Depends, Query
 
+from headwater._store.filters import InvalidFilter, RunFilter, RunFilterFields
 from headwater._store.records import RunSort
 from headwater.server._errors import ApiError
 from headwater.server._params import StateValues, parse_state_filter
-
-if TYPE_CHECKING:
-    from headwater.cli._filters import StateFilter
 
 __all__ = [
     "CreatedAfter",
     "CreatedBefore",
     "FlowRunSort",
-    "RunFilters",
     "RunQuery",
+    "RunQueryValues",
     "StartAfter",
     "StartBefore",
     "Tags",
     "TaskRunSort",
-    "TimeFilters",
-    "count_runs",
     "parse_time",
-    "read_runs",
     "run_filters",
-    "time_filters",
 ]
-
-R = TypeVar("R")
 
 _TIME = "ISO 8601 (no offset = UTC) or POSIX seconds."
 StartAfter = Annotated[
@@ -89,9 +81,6 @@ TaskRunSort = Annotated[
     ),
 ]
 
-TimeFilters = dict[str, float | None]
-"""``start_after``/``start_before``/``created_after``/``created_before`` as POSIX seconds."""
-
 
 def parse_time(name: str, value: str | None) -> float | None:
     """The query parameter ``name`` as POSIX seconds; a 422 naming it when it is not a time."""
@@ -125,26 +114,15 @@ def parse_time(name: str, value: str | None) -> float | None:
         ) from None
 
 
-def time_filters(
-    start_after: str | None,
-    start_before: str | None,
-    created_after: str | None,
-    created_before: str | None,
-) -> TimeFilters:
-    """The four time-range query values, parsed (keyword arguments for the store)."""
-    return {
-        "start_after": parse_time("start_after", start_after),
-        "start_before": parse_time("start_before", start_before),
-        "created_after": parse_time("created_after", created_after),
-        "created_before": parse_time("created_before", created_before),
-    }
+_PARAMETERS = {"state_types": "state", "state_names": "state", "tags": "tag"}
+"""Query parameters named unlike the :class:`RunFilter` field they set."""
 
 
 @dataclass(frozen=True)
-class RunFilters:
+class RunQueryValues:
     """The ``state``, ``tag`` and time-range query values of a run list or count, as given.
 
-    They are parsed by :meth:`parsed` in the route (so a bad value is a 422 from the
+    They are parsed by :meth:`where` in the route (so a bad value is a 422 from the
     route, after FastAPI has checked the other parameters).
     """
 
@@ -155,13 +133,26 @@ class RunFilters:
     created_after: str | None
     created_before: str | None
 
-    def parsed(self) -> tuple[StateFilter, dict[str, Any]]:
-        """The state filter, and ``tags`` and the times as keyword arguments for the store."""
+    def where(self, **scope: Unpack[RunFilterFields]) -> RunFilter:
+        """The store filter these values and the route's own ``scope`` (flow name,
+        flow run id, sort, page) select; a 422 naming the query parameter of a bad value."""
         states = parse_state_filter(self.state)
-        times = time_filters(
-            self.start_after, self.start_before, self.created_after, self.created_before
-        )
-        return states, {"tags": self.tag or None, **times}
+        try:
+            shared = RunFilter(
+                state_types=states.types,
+                state_names=states.names,
+                tags=tuple(self.tag or ()),
+                start_after=parse_time("start_after", self.start_after),
+                start_before=parse_time("start_before", self.start_before),
+                created_after=parse_time("created_after", self.created_after),
+                created_before=parse_time("created_before", self.created_before),
+            )
+            return RunFilter.of(shared, **scope)
+        except InvalidFilter as exc:
+            name = _PARAMETERS.get(exc.field, exc.field)
+            raise ApiError(
+                422, f"invalid request: query parameter {name!r}: {exc.problem}"
+            ) from None
 
 
 def run_filters(
@@ -171,59 +162,10 @@ def run_filters(
     start_before: StartBefore = None,
     created_after: CreatedAfter = None,
     created_before: CreatedBefore = None,
-) -> RunFilters:
+) -> RunQueryValues:
     """The dependency behind :data:`RunQuery`: the shared query values, unparsed."""
-    return RunFilters(state, tag, start_after, start_before, created_after, created_before)
+    return RunQueryValues(state, tag, start_after, start_before, created_after, created_before)
 
 
-RunQuery = Annotated[RunFilters, Depends(run_filters)]
+RunQuery = Annotated[RunQueryValues, Depends(run_filters)]
 """A route parameter that takes the shared run filters from the query string."""
-
-
-def read_runs(
-    read: Callable[..., list[R]],
-    query: tuple[StateFilter, dict[str, Any]],
-    *,
-    limit: int,
-    offset: int,
-    **scope: Any,
-) -> list[R]:
-    """One page of runs from ``read`` (a store's ``read_flow_runs``/``read_task_runs``).
-
-    ``query`` is :meth:`RunFilters.parsed`; ``scope`` the route's own keyword
-    arguments for the store (flow name, flow run id, sort).
-    The store ANDs state types and state names; a ``state`` filter naming both
-    means any of them, so that case narrows by type in SQL and matches here.
-    """
-    states, filters = query
-    filters = {**filters, **scope}
-    if states.types and states.names:
-        runs = read(state_types=states.covering_types(), limit=None, **filters)
-        matching = [r for r in runs if states.matches(r.state_type, r.state_name)]  # type: ignore[attr-defined]
-        return matching[offset : offset + limit]
-    return read(
-        state_types=list(states.types) or None,
-        state_names=list(states.names) or None,
-        limit=limit,
-        offset=offset,
-        **filters,
-    )
-
-
-def count_runs(
-    count: Callable[..., int],
-    read: Callable[..., list[Any]],
-    query: tuple[StateFilter, dict[str, Any]],
-    **scope: Any,
-) -> int:
-    """How many runs :func:`read_runs` would page through (``count`` is the store's count)."""
-    states, filters = query
-    filters = {**filters, **scope}
-    if states.types and states.names:
-        runs = read(state_types=states.covering_types(), limit=None, **filters)
-        return sum(1 for r in runs if states.matches(r.state_type, r.state_name))
-    return count(
-        state_types=list(states.types) or None,
-        state_names=list(states.names) or None,
-        **filters,
-    )

@@ -18,11 +18,9 @@ from headwater.server._params import Limit, Offset, current_store
 from headwater.server._security import require_admin
 from headwater.server.api._run_query import (
     FlowRunSort,
-    RunFilters,
     RunQuery,
+    RunQueryValues,
     TaskRunSort,
-    count_runs,
-    read_runs,
 )
 from headwater.server.schemas import Count, ErrorResponse, FlowRun, LogLine, StateChange, TaskRun
 
@@ -47,7 +45,7 @@ def _flow_run_id(flow_run_id: str) -> str:
 
 
 def list_flow_runs_of(
-    filters: RunFilters,
+    filters: RunQueryValues,
     *,
     flow_name: str | None,
     parent_flow_run_id: str | None,
@@ -56,15 +54,14 @@ def list_flow_runs_of(
     offset: int,
 ) -> list[FlowRun]:
     """A page of flow runs from the query values (shared with ``/flows/{name}/flow_runs``)."""
-    runs = read_runs(
-        current_store().read_flow_runs,
-        filters.parsed(),
-        limit=limit,
-        offset=offset,
+    where = filters.where(
         flow_name=flow_name,
         parent_flow_run_id=parent_flow_run_id,
         sort=sort,
+        limit=limit,
+        offset=offset,
     )
+    runs = current_store().read_flow_runs(where)
     return [FlowRun.model_validate(r, from_attributes=True) for r in runs]
 
 
@@ -94,16 +91,8 @@ def count_flow_runs(
     parent_flow_run_id: ParentId = None,
 ) -> Count:
     """How many runs ``GET /api/flow_runs`` pages through with the same filters."""
-    query = filters.parsed()
-    store = current_store()
-    total = count_runs(
-        store.count_flow_runs,
-        store.read_flow_runs,
-        query,
-        flow_name=flow_name,
-        parent_flow_run_id=parent_flow_run_id,
-    )
-    return Count(count=total)
+    where = filters.where(flow_name=flow_name, parent_flow_run_id=parent_flow_run_id)
+    return Count(count=current_store().count_flow_runs(where))
 
 
 @router.get(
@@ -143,16 +132,9 @@ def read_flow_run_task_runs(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TaskRun]:
-    query = filters.parsed()
+    where = filters.where(sort=sort, limit=limit, offset=offset)  # a bad value: 422 first
     full_id = _flow_run_id(flow_run_id)
-    runs = read_runs(
-        current_store().read_task_runs,
-        query,
-        limit=limit,
-        offset=offset,
-        flow_run_id=full_id,
-        sort=sort,
-    )
+    runs = current_store().read_task_runs(where, flow_run_id=full_id)
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 
 

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from headwater._store.filters import InvalidFilter, RunFilter
+from headwater._store.http.transport import ERROR_HEADER
+from headwater.errors import ConfigurationError
 from headwater.server._security import require_admin
 from headwater.server.api._store_calls import BAD_BODY, embedded_store, store_call
 from headwater.server.schemas import (
@@ -40,105 +43,64 @@ Limit = Annotated[
     int | None, Query(ge=0, le=_MAX, description="At most this many items; all when absent.")
 ]
 Offset = Annotated[int, Query(ge=0, le=_MAX, description="Skip this many items first.")]
-Types = Annotated[list[str] | None, Query(description="Any of these state types (repeat).")]
-Names = Annotated[list[str] | None, Query(description="Any of these state names (repeat).")]
-Tags = Annotated[list[str] | None, Query(description="All of these tags (repeat).")]
-Time = Annotated[
-    str | None, Query(description="POSIX seconds (the store names a value it cannot use).")
-]
-Sort = Annotated[
-    str | None,
-    Query(description="created_desc, created_asc, start_time_desc, start_time_asc or name_asc."),
-]
-
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such run (the store's own message)."}
 }
 
 
-def _number(value: str | None) -> Any:
-    """A number when ``value`` is one; otherwise the text, for the store to refuse by name."""
-    if value is None:
-        return None
+def _run_filter(request: Request) -> RunFilter:
+    """The run filter in the query string (the parameters of :meth:`RunFilter.to_query`);
+    a 422 naming the parameter, raised as ConfigurationError by the client, for a bad one."""
     try:
-        return float(value)
-    except ValueError:
-        return value
+        return RunFilter.from_query(request.query_params.multi_items())
+    except InvalidFilter as exc:
+        headers = {ERROR_HEADER: ConfigurationError.__name__}
+        raise HTTPException(422, detail=str(exc), headers=headers) from None
 
 
-def _time_filters(
-    start_after: str | None,
-    start_before: str | None,
-    created_after: str | None,
-    created_before: str | None,
-) -> dict[str, Any]:
-    given = {
-        "start_after": _number(start_after),
-        "start_before": _number(start_before),
-        "created_after": _number(created_after),
-        "created_before": _number(created_before),
+StoreFilter = Annotated[RunFilter, Depends(_run_filter)]
+"""A route parameter: the :class:`RunFilter` an HTTP store sent (read from the request,
+so its parameters are documented by :data:`_FILTER_ROUTE`)."""
+
+
+def _parameter(name: str, repeated: bool) -> dict[str, Any]:
+    text = {"type": "string"}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "array", "items": text} if repeated else text,
+        "description": "A RunFilter field (RunFilter.to_query); repeat for several."
+        if repeated
+        else "A RunFilter field (RunFilter.to_query); times are POSIX seconds.",
     }
-    return {k: v for k, v in given.items() if v is not None}
 
 
-def _sort(sort: str | None) -> dict[str, Any]:
-    """``sort`` for the store when given (the store names it if it is not one it knows)."""
-    return {} if sort is None else {"sort": sort}
+_FILTER_ROUTE: dict[str, Any] = {
+    "openapi_extra": {"parameters": [_parameter(n, r) for n, r in RunFilter.query_parameters()]},
+    "responses": {
+        422: {"model": ErrorResponse, "description": "A filter value it cannot use, named."}
+    },
+}
+"""``@router.get`` arguments of a route that takes a :data:`StoreFilter`."""
 
 
-@router.get("/flow_runs", response_model=list[FlowRun], summary="Flow runs (Store.read_flow_runs)")
-def read_flow_runs(
-    flow_name: str | None = None,
-    state_type: Types = None,
-    state_name: Names = None,
-    tag: Tags = None,
-    parent_flow_run_id: str | None = None,
-    start_after: Time = None,
-    start_before: Time = None,
-    created_after: Time = None,
-    created_before: Time = None,
-    sort: Sort = None,
-    limit: Limit = None,
-    offset: Offset = 0,
-) -> list[FlowRun]:
-    runs = store_call(
-        lambda: embedded_store().read_flow_runs(
-            flow_name=flow_name,
-            state_types=state_type or None,
-            state_names=state_name or None,
-            tags=tag or None,
-            parent_flow_run_id=parent_flow_run_id,
-            limit=limit,
-            offset=offset,
-            **_time_filters(start_after, start_before, created_after, created_before),
-            **_sort(sort),
-        )
-    )
+@router.get(
+    "/flow_runs",
+    response_model=list[FlowRun],
+    summary="Flow runs (Store.read_flow_runs)",
+    **_FILTER_ROUTE,
+)
+def read_flow_runs(where: StoreFilter) -> list[FlowRun]:
+    runs = store_call(lambda: embedded_store().read_flow_runs(where))
     return [FlowRun.model_validate(r, from_attributes=True) for r in runs]
 
 
-@router.get("/flow_runs/count", response_model=Count, summary="Store.count_flow_runs")
-def count_flow_runs(
-    flow_name: str | None = None,
-    state_type: Types = None,
-    state_name: Names = None,
-    tag: Tags = None,
-    parent_flow_run_id: str | None = None,
-    start_after: Time = None,
-    start_before: Time = None,
-    created_after: Time = None,
-    created_before: Time = None,
-) -> Count:
-    filters: dict[str, Any] = {
-        "flow_name": flow_name,
-        "state_types": state_type or None,
-        "state_names": state_name or None,
-        "tags": tag or None,
-        "parent_flow_run_id": parent_flow_run_id,
-        **_time_filters(start_after, start_before, created_after, created_before),
-    }
-    given = {k: v for k, v in filters.items() if v is not None}
-    return Count(count=store_call(lambda: embedded_store().count_flow_runs(**given)))
+@router.get(
+    "/flow_runs/count", response_model=Count, summary="Store.count_flow_runs", **_FILTER_ROUTE
+)
+def count_flow_runs(where: StoreFilter) -> Count:
+    return Count(count=store_call(lambda: embedded_store().count_flow_runs(where)))
 
 
 @router.get(
@@ -152,60 +114,22 @@ def read_flow_run(flow_run_id: str) -> FlowRun:
     return FlowRun.model_validate(run, from_attributes=True)
 
 
-@router.get("/task_runs", response_model=list[TaskRun], summary="Task runs (Store.read_task_runs)")
-def read_task_runs(
-    flow_run_id: str | None = None,
-    state_type: Types = None,
-    state_name: Names = None,
-    tag: Tags = None,
-    start_after: Time = None,
-    start_before: Time = None,
-    created_after: Time = None,
-    created_before: Time = None,
-    sort: Sort = None,
-    limit: Limit = None,
-    offset: Offset = 0,
-) -> list[TaskRun]:
-    extra: dict[str, Any] = {
-        **_time_filters(start_after, start_before, created_after, created_before),
-        **_sort(sort),
-    }
-    if state_name:
-        extra["state_names"] = state_name
-    if tag:
-        extra["tags"] = tag
-    runs = store_call(
-        lambda: embedded_store().read_task_runs(
-            flow_run_id=flow_run_id,
-            state_types=state_type or None,
-            limit=limit,
-            offset=offset,
-            **extra,
-        )
-    )
+@router.get(
+    "/task_runs",
+    response_model=list[TaskRun],
+    summary="Task runs (Store.read_task_runs)",
+    **_FILTER_ROUTE,
+)
+def read_task_runs(where: StoreFilter) -> list[TaskRun]:
+    runs = store_call(lambda: embedded_store().read_task_runs(where))
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 
 
-@router.get("/task_runs/count", response_model=Count, summary="Store.count_task_runs")
-def count_task_runs(
-    flow_run_id: str | None = None,
-    state_type: Types = None,
-    state_name: Names = None,
-    tag: Tags = None,
-    start_after: Time = None,
-    start_before: Time = None,
-    created_after: Time = None,
-    created_before: Time = None,
-) -> Count:
-    filters: dict[str, Any] = {
-        "flow_run_id": flow_run_id,
-        "state_types": state_type or None,
-        "state_names": state_name or None,
-        "tags": tag or None,
-        **_time_filters(start_after, start_before, created_after, created_before),
-    }
-    given = {k: v for k, v in filters.items() if v is not None}
-    return Count(count=store_call(lambda: embedded_store().count_task_runs(**given)))
+@router.get(
+    "/task_runs/count", response_model=Count, summary="Store.count_task_runs", **_FILTER_ROUTE
+)
+def count_task_runs(where: StoreFilter) -> Count:
+    return Count(count=store_call(lambda: embedded_store().count_task_runs(where)))
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from headwater.errors import ObjectNotFound
 from headwater.server._errors import not_found
 from headwater.server._params import Limit, Offset, current_store
-from headwater.server.api._run_query import RunQuery, TaskRunSort, count_runs, read_runs
+from headwater.server.api._run_query import RunQuery, TaskRunSort
 from headwater.server.schemas import Count, ErrorResponse, StateChange, TaskRun
 
 __all__ = ["router"]
@@ -32,24 +32,16 @@ def list_task_runs(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[TaskRun]:
-    runs = read_runs(
-        current_store().read_task_runs,
-        filters.parsed(),
-        limit=limit,
-        offset=offset,
-        flow_run_id=flow_run_id,
-        sort=sort,
-    )
+    where = filters.where(flow_run_id=flow_run_id, sort=sort, limit=limit, offset=offset)
+    runs = current_store().read_task_runs(where)
     return [TaskRun.model_validate(r, from_attributes=True) for r in runs]
 
 
 @router.get("/count", response_model=Count, summary="Count task runs matching the filters")
 def count_task_runs(filters: RunQuery, flow_run_id: FlowRunId = None) -> Count:
     """How many task runs ``GET /api/task_runs`` pages through with the same filters."""
-    query = filters.parsed()
-    store = current_store()
-    total = count_runs(store.count_task_runs, store.read_task_runs, query, flow_run_id=flow_run_id)
-    return Count(count=total)
+    where = filters.where(flow_run_id=flow_run_id)
+    return Count(count=current_store().count_task_runs(where))
 
 
 @router.get(

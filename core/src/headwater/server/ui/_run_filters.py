@@ -12,13 +12,14 @@ import datetime as dt
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlencode
 
+from headwater._state_filters import StateFilter, parse_states
 from headwater._store.base import Store
+from headwater._store.filters import InvalidFilter, RunFilter
 from headwater._store.records import FlowRunRecord
 
-__all__ = ["SINCE", "STATE_CHOICES", "RunFilters", "parse_filters", "select_runs"]
+__all__ = ["SINCE", "STATE_CHOICES", "RunListForm", "parse_filters", "select_runs"]
 
 SINCE: dict[str, tuple[str, float]] = {
     "hour": ("Last hour", 3600.0),
@@ -47,7 +48,7 @@ STATE_CHOICES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class RunFilters:
+class RunListForm:
     """What the list shows; empty strings mean "any"."""
 
     flow: str = ""
@@ -57,10 +58,8 @@ class RunFilters:
     start: str = ""
     end: str = ""
     errors: tuple[str, ...] = field(default=())
-    state_types: tuple[str, ...] = ()
-    state_names: tuple[str, ...] = ()
-    after: float | None = None
-    before: float | None = None
+    where: RunFilter = field(default_factory=RunFilter)
+    """What the store selects (no page): the values above, parsed."""
 
     def query(self, **extra: object) -> str:
         """The filters (and ``extra`` parameters) as a query string, without ``?``."""
@@ -96,10 +95,8 @@ def _parse_local(param: str, value: str, errors: list[str]) -> float | None:
     return parsed.timestamp()
 
 
-def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> RunFilters:
+def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> RunListForm:
     """The filters in a request's query parameters; problems listed in ``errors``."""
-    from headwater.cli._filters import parse_states
-
     errors: list[str] = []
     flow = params.get("flow", "").strip()
     state = params.get("state", "").strip()
@@ -107,15 +104,12 @@ def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> Run
     since = params.get("since", "").strip()
     start = params.get("start", "").strip()
     end = params.get("end", "").strip()
-    types: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
+    states = StateFilter()
     if state:
         try:
-            parsed = parse_states([state])
-        except Exception as exc:  # typer.BadParameter; its message names the choices
-            errors.append(f"state: {exc}")
-        else:
-            types, names = parsed.types, parsed.names
+            states = parse_states([state])
+        except InvalidFilter as exc:  # its problem names the choices
+            errors.append(f"state: {exc.problem}")
     after: float | None = None
     before: float | None = None
     if since:
@@ -129,7 +123,19 @@ def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> Run
         after = start_ts if after is None else max(after, start_ts)
     if end_ts is not None:
         before = end_ts
-    return RunFilters(
+    where = RunFilter()
+    try:
+        where = RunFilter(
+            flow_name=flow or None,
+            state_types=states.types,
+            state_names=states.names,
+            tags=(tag,) if tag else (),
+            start_after=after,
+            start_before=before,
+        )
+    except InvalidFilter:  # the one value parsed here that RunFilter can refuse
+        errors.append("end: is before the start of the range")
+    return RunListForm(
         flow=flow,
         state=state,
         tag=tag,
@@ -137,26 +143,15 @@ def parse_filters(params: Mapping[str, str], *, now: float | None = None) -> Run
         start=start,
         end=end,
         errors=tuple(errors),
-        state_types=types,
-        state_names=names,
-        after=after,
-        before=before,
+        where=where,
     )
 
 
 def select_runs(
-    store: Store, filters: RunFilters, *, limit: int, offset: int
+    store: Store, filters: RunListForm, *, limit: int, offset: int
 ) -> tuple[list[FlowRunRecord], int]:
     """One page of the runs ``filters`` select (newest first) and how many there are in all."""
     if filters.errors:
         return [], 0
-    where: dict[str, Any] = {
-        "flow_name": filters.flow or None,
-        "state_types": list(filters.state_types) or None,
-        "state_names": list(filters.state_names) or None,
-        "tags": [filters.tag] if filters.tag else None,
-        "start_after": filters.after,
-        "start_before": filters.before,
-    }
-    runs = store.read_flow_runs(limit=limit, offset=offset, **where)
-    return runs, store.count_flow_runs(**where)
+    runs = store.read_flow_runs(filters.where, limit=limit, offset=offset)
+    return runs, store.count_flow_runs(filters.where)
