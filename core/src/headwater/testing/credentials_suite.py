@@ -70,8 +70,11 @@ class CredentialsSuite:
         raise NotImplementedError("provide a 'bad_credentials' fixture")
 
     def call_service(self, credentials: CredentialsBlock[Any]) -> None:
-        """Make one authenticated call with ``credentials``, errors translated."""
-        pytest.skip(f"{type(self).__name__} does not define call_service()")
+        """Make one authenticated call with ``credentials``, errors translated.
+
+        Not defining it fails the suite rather than skipping: an implementation that
+        never proves bad credentials are refused must not pass quietly."""
+        raise NotImplementedError(f"{type(self).__name__} must define call_service()")
 
     def _fresh(self, credentials: CredentialsBlock[Any]) -> CredentialsBlock[Any]:
         fresh: CredentialsBlock[Any] = pickle.loads(pickle.dumps(credentials))
