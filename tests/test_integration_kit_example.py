@@ -24,7 +24,8 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "integr
 
 def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("integration_kit_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # pydantic resolves the blocks' annotations through it
     spec.loader.exec_module(module)
