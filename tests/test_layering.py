@@ -92,7 +92,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("headwater._engine.task_engine", "headwater.task_runners"),
         # Being cut in this branch, one commit per edge.
         ("headwater._engine.retry", "headwater.flows"),
-        ("headwater._store.blocks", "headwater.blocks.encryption"),
         ("headwater.server.api.blocks", "headwater.cli._block_records"),
         ("headwater.server.ui._forms", "headwater.cli._block_view"),
         ("headwater.server.ui.pages.blocks", "headwater.cli._block_fields"),
