@@ -18,7 +18,7 @@ below it, never one above)::
     _engine
     futures, states, _progress
     results, cache_policies
-    blocks
+    blocks, _block_fields, _block_records, _block_views
     variables, artifacts, logging, concurrency
     _store
     settings, context, serializers, retries, _hashing
@@ -55,7 +55,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("headwater._engine",),
     ("headwater.futures", "headwater.states", "headwater._progress"),
     ("headwater.results", "headwater.cache_policies"),
-    ("headwater.blocks",),
+    (
+        "headwater.blocks",
+        # What the CLI and the server both show of blocks (outside the package so
+        # the CLI can load them at startup without importing headwater.blocks).
+        "headwater._block_fields",
+        "headwater._block_records",
+        "headwater._block_views",
+    ),
     (
         "headwater.variables",
         "headwater.artifacts",
@@ -92,10 +99,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("headwater._engine.task_engine", "headwater.task_runners"),
         # Being cut in this branch, one commit per edge.
         ("headwater._engine.retry", "headwater.flows"),
-        ("headwater.server.api.blocks", "headwater.cli._block_records"),
-        ("headwater.server.ui._forms", "headwater.cli._block_view"),
-        ("headwater.server.ui.pages.blocks", "headwater.cli._block_fields"),
-        ("headwater.server.ui.pages.blocks", "headwater.cli._block_view"),
     }
 )
 

@@ -448,7 +448,7 @@ def test_secret_references_are_shown_as_written_and_kept(
         {"f.key_id": "AK-2", "f.secret_key": ""},
     )
     assert response.status_code == 303
-    from headwater.cli._block_view import stored_secret
+    from headwater._block_views import stored_secret
 
     kept = UiTestCreds.load("byref")
     assert kept.key_id == "AK-2"

@@ -21,15 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from headwater.cli._block_fields import FieldSpec, field_specs
-from headwater.cli._block_types import block_class, try_find_block
-from headwater.cli._block_values import describe_validation_error
-from headwater.cli._block_view import (
+from headwater._block_fields import FieldSpec, field_specs
+from headwater._block_views import (
     BLOCK_REF_KEY,
     SECRET_PLACEHOLDER,
     comparable_data,
     secret_literals,
 )
+from headwater.cli._block_types import block_class, try_find_block
+from headwater.cli._block_values import describe_validation_error
 from headwater.cli._errors import CliError
 from headwater.errors import HeadwaterError
 

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from headwater._block_fields import field_specs, is_reference, reference_schemes
+from headwater._block_records import as_dict, block_type_json
+from headwater._block_views import document_address, export_data, masked_data
 from headwater.cli._block_apply import (
     apply_plan,
     block_refs,
@@ -22,15 +25,12 @@ from headwater.cli._block_apply import (
     read_entries,
     substitute_refs,
 )
-from headwater.cli._block_fields import field_specs, is_reference, reference_schemes
-from headwater.cli._block_records import as_dict, block_type_json
 from headwater.cli._block_types import block_class, find_block
 from headwater.cli._block_values import (
     describe_validation_error,
     parse_assignments,
     split_address,
 )
-from headwater.cli._block_view import document_address, export_data, masked_data
 from headwater.cli._errors import CliError, handle_errors
 from headwater.cli._format import format_time
 from headwater.cli._output import (

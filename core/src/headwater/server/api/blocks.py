@@ -97,7 +97,7 @@ def _json_schema(cls: Any) -> dict[str, Any] | None:
 
 
 def _block_type(info: BlockTypeInfo) -> BlockType:
-    from headwater.cli._block_records import block_type_json
+    from headwater._block_records import block_type_json
 
     row = block_type_json(info.slug, info.cls, info.package, info.error)
     return BlockType(

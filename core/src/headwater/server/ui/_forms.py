@@ -389,8 +389,8 @@ def _dumps(value: Any) -> str:
 
 
 def _masked_secret_json(value: Any) -> str:
+    from headwater._block_views import MASK, map_secret
     from headwater.blocks.secrets import stored_secret
-    from headwater.cli._block_view import MASK, map_secret
 
     stored = stored_secret(value) if hasattr(value, "_secret_value") else value
     return _dumps(map_secret(stored, lambda _path, _literal: MASK, path=""))
@@ -457,7 +457,7 @@ def initial_values(specs: list[FieldSpec], block: Block | None) -> BlockForm:
 
 
 def _fill(spec: FieldSpec, value: Any, form: BlockForm, *, from_default: bool) -> None:
-    from headwater.cli._block_view import document_address
+    from headwater._block_views import document_address
 
     if from_default and value is MISSING:
         if spec.kind == "union":

@@ -132,8 +132,8 @@ def _display(value: Any) -> str:
 
 
 def _inspect_rows(block: Block) -> list[dict[str, Any]]:
-    from headwater.cli._block_fields import field_specs
-    from headwater.cli._block_view import document_address, masked_data
+    from headwater._block_fields import field_specs
+    from headwater._block_views import document_address, masked_data
 
     masked = masked_data(block)
     rows = []
