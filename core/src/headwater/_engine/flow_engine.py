@@ -19,20 +19,33 @@ from collections.abc import Coroutine
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
+from headwater._engine import heartbeat
 from headwater._engine.asyncutils import in_running_loop, run_coro_sync
 from headwater._engine.cancellation import CancelInterrupt, CancelScope, close_scope, open_scope
+from headwater._engine.hooks import run_hooks, run_hooks_async
 from headwater._engine.ids import new_id, new_random_id
+from headwater._engine.logs import (
+    engine_logger,
+    ensure_logging,
+    ensure_print_capture,
+    progress_line,
+)
+from headwater._engine.naming import format_run_name, generate_slug
 from headwater._engine.recording import (
     display_state,
     exception_message,
     json_safe_parameters,
     state_record,
 )
+from headwater._engine.signals import TerminationSignal, sigterm_raises
 from headwater._engine.timeouts import run_async_with_timeout, run_sync_with_timeout
+from headwater._store import get_store
+from headwater._store.cancellation import CANCELLED_MESSAGE
 from headwater._store.records import FlowRunRecord
 from headwater.context import FlowRunContext, flow_run_ctx, task_run_ctx
 from headwater.errors import CancelledRun, ParameterValidationError, RunTimeoutError
 from headwater.futures import HeadwaterFuture
+from headwater.results import resolve_result_store
 from headwater.states import (
     AwaitingRetry,
     Cancelled,
@@ -123,7 +136,6 @@ class _FlowRun:
         parent_task = task_run_ctx.get()
         self.parent_task_run_id = parent_task.task_run_id if parent_task is not None else None
         self.top_level = self.parent is None
-        from headwater._store import get_store
 
         self.store: Store = get_store()
         self.flow_run_id = retry_of.flow_run_id if retry_of else new_random_id()
@@ -155,8 +167,6 @@ class _FlowRun:
 
     def log(self, level: int, msg: str, *args: Any) -> None:
         if self.logger is None:
-            from headwater._engine.logs import engine_logger
-
             self.logger = engine_logger(self.ctx)
         if self.logger.isEnabledFor(level):
             self.logger.log(level, msg, *args)
@@ -165,8 +175,6 @@ class _FlowRun:
         """Bind, record and validate; a Failed state when the parameters are bad."""
         flow = self.flow
         if self.top_level:
-            from headwater._engine.logs import ensure_logging
-
             ensure_logging()
         problem: ParameterValidationError | None = None
         if self.retry_of is not None:
@@ -190,18 +198,12 @@ class _FlowRun:
         if self.retry_of is not None:
             self.name = self.retry_of.name
         elif flow.flow_run_name is not None and problem is None:
-            from headwater._engine.naming import format_run_name
-
             try:
                 self.name = format_run_name(flow.flow_run_name, params, option="flow_run_name")
             except Exception as exc:
-                from headwater._engine.naming import generate_slug
-
                 self.name = generate_slug()
                 problem = ParameterValidationError(f"flow_run_name could not be formatted: {exc}")
         else:
-            from headwater._engine.naming import generate_slug
-
             self.name = generate_slug()
         extra: dict[str, Any] = {
             "lock": threading.Lock(),
@@ -250,8 +252,6 @@ class _FlowRun:
             self.store.create_flow_run(self.record)
             self.set_state(Pending())
         if log_prints:
-            from headwater._engine.logs import ensure_print_capture
-
             ensure_print_capture()
         if problem is not None:
             return Failed(message=str(problem), data=problem)
@@ -259,8 +259,6 @@ class _FlowRun:
 
     def enter(self) -> None:
         """Top-level extras: SIGTERM handling, heartbeat, progress line."""
-        from headwater._engine import heartbeat
-
         heartbeat.register(self.flow_run_id)
         self.exits.callback(heartbeat.unregister, self.flow_run_id)
         assert self.ctx is not None
@@ -273,9 +271,6 @@ class _FlowRun:
                 self.cancel_scope.add(self.flow_run_id)
         self.ctx.extra["cancel_scope"] = self.cancel_scope
         if self.top_level:
-            from headwater._engine.logs import progress_line
-            from headwater._engine.signals import sigterm_raises
-
             self.exits.enter_context(sigterm_raises())
             self.progress = progress_line(self.name)
             if self.progress is not None:
@@ -344,8 +339,6 @@ class _FlowRun:
 
     def completed(self, value: Any) -> State:
         if self.flow.persist_result:
-            from headwater.results import resolve_result_store
-
             try:
                 key = resolve_result_store(
                     self.flow.result_storage, self.flow.result_serializer
@@ -386,8 +379,6 @@ class _FlowRun:
         return isinstance(exc, asyncio.CancelledError) and scope is not None and scope.cancelled
 
     def crashed(self, exc: BaseException) -> State:
-        from headwater._engine.signals import TerminationSignal
-
         if isinstance(exc, TerminationSignal):
             message = f"Execution was interrupted: {exc}"
         else:
@@ -399,8 +390,6 @@ class _FlowRun:
 
     def cancelled(self) -> State:
         """Record the run Cancelled (with its unfinished task runs), as it was asked to be."""
-        from headwater._store.cancellation import CANCELLED_MESSAGE
-
         exc = CancelledRun(f"Flow run {self.name!r} ({self.flow_run_id}) was cancelled")
         state = Cancelled(message=CANCELLED_MESSAGE, data=exc)
         self.end_unfinished_task_runs(Cancelled, "its flow run was cancelled")
@@ -607,8 +596,6 @@ def _state_in_context(run: _FlowRun, value: Any) -> State:
 def _run_hooks(run: _FlowRun, state: State) -> None:
     hooks = run.hooks_for(state)
     if hooks:
-        from headwater._engine.hooks import run_hooks
-
         run_hooks(
             hooks, (run.flow, run.flow_run_view(state), state), state=state, logger=run.logger
         )
@@ -617,8 +604,6 @@ def _run_hooks(run: _FlowRun, state: State) -> None:
 async def _run_hooks_async(run: _FlowRun, state: State) -> None:
     hooks = run.hooks_for(state)
     if hooks:
-        from headwater._engine.hooks import run_hooks_async
-
         await run_hooks_async(
             hooks, (run.flow, run.flow_run_view(state), state), state=state, logger=run.logger
         )
