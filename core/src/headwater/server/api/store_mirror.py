@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from headwater._store.records import StateRecord
 from headwater.server._security import require_admin
 from headwater.server.api._store_calls import BAD_BODY, embedded_store, store_call
 from headwater.server.schemas import (
@@ -259,8 +260,6 @@ def read_logs(
 def propose_flow_run_state(flow_run_id: str, proposal: StateProposal) -> ProposalOutcome:
     """ACCEPT or REJECT by the orchestration rules; see ``POST /api/flow_runs/{id}/set_state``
     for the same with a state made by the server."""
-    from headwater._store.records import StateRecord
-
     state = StateRecord(**proposal.state.model_dump())
     result = store_call(
         lambda: embedded_store().propose_flow_run_state(
