@@ -183,6 +183,7 @@ class State:
         if self.data is not _NOTHING:
             return self.data
         if self.result_key is not None:
+            # Deferred: import time; states stay cheap, the result store loads to read a result.
             from headwater.results import read_result_record
 
             value = read_result_record(self.result_key)

@@ -34,6 +34,7 @@ from headwater.cli._errors import CliError
 from headwater.errors import HeadwaterError
 
 if TYPE_CHECKING:
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
 __all__ = [
@@ -348,6 +349,7 @@ def apply_plan(plan: list[PlannedBlock], *, source: str) -> None:
 
 
 def _undo(done: list[PlannedBlock]) -> None:
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
     for item in reversed(done):
