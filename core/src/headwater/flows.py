@@ -189,7 +189,7 @@ class Flow(Generic[P, R]):
         return_state = kwargs.pop("return_state", False) if "return_state" in kwargs else False
         kwargs.pop("wait_for", None)
 
-        # Deferred: defining a flow must not load the engine (the store, results, logging).
+        # Deferred: import time; defining a flow does not load the flow engine (results, logging).
         from headwater._engine.flow_engine import call_flow
 
         return call_flow(self, args, kwargs, return_state=return_state)

@@ -252,7 +252,7 @@ class Task(Generic[P, R]):
         return_state = kwargs.pop("return_state", False) if "return_state" in kwargs else False
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
 
-        # Deferred: defining a task must not load the engine (the store, results, logging).
+        # Deferred: import time; defining a task does not load the task engine (the store, results).
         from headwater._engine.task_engine import call_task
 
         return call_task(
