@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any
 
+from headwater.settings import get_settings
 from headwater.states import StateType
 
 __all__ = ["MAX_REFRESH_PER_SECOND", "SHOW_AFTER", "ProgressLine"]
@@ -150,8 +151,6 @@ class ProgressLine:
 
 
 def _should_show(console: Any) -> bool:
-    from headwater.settings import get_settings
-
     if not get_settings().progress:
         return False
     if console is not None:

@@ -15,6 +15,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from headwater._store import get_store
+from headwater._store.records import ArtifactRecord
+from headwater.context import flow_run_ctx, task_run_ctx
+
 __all__ = [
     "create_link_artifact",
     "create_markdown_artifact",
@@ -42,10 +46,6 @@ def _check_text(param: str, value: object, *, optional: bool) -> None:
 
 
 def _save(kind: str, data: Any, key: str | None, description: str | None) -> str:
-    from headwater._store import get_store
-    from headwater._store.records import ArtifactRecord
-    from headwater.context import flow_run_ctx, task_run_ctx
-
     if key is not None:
         validate_artifact_key(key)
     _check_text("description", description, optional=True)

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from headwater.errors import MissingContextError
+
 if TYPE_CHECKING:
     from headwater.flows import Flow
     from headwater.tasks import Task
@@ -65,8 +67,6 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
     """
     ctx: FlowRunContext | TaskRunContext | None = task_run_ctx.get() or flow_run_ctx.get()
     if ctx is None:
-        from headwater.errors import MissingContextError
-
         raise MissingContextError(
             "there is no flow or task run here; call this inside a @flow or @task"
         )

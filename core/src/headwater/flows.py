@@ -12,16 +12,20 @@ import os
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, ParamSpec, TypeVar, overload
 
+from headwater._engine.entrypoint import entrypoint_of
 from headwater._engine.hooks import check_hooks
 from headwater._engine.options import (
     check_bool,
     check_name,
     check_retries,
     check_run_name,
+    check_tags,
     check_timeout,
 )
 from headwater._engine.parameters import CallSpec, ParameterValidator
-from headwater.errors import ConfigurationError
+from headwater.errors import ConfigurationError, ParameterValidationError
+from headwater.serializers import get_serializer
+from headwater.task_runners import get_task_runner
 
 if TYPE_CHECKING:
     from headwater.task_runners import TaskRunner
@@ -65,8 +69,6 @@ class Flow(Generic[P, R]):
             raise ConfigurationError(f"@flow needs a function, got {type(fn).__name__}")
         if isinstance(fn, Flow):
             fn = fn.fn
-        from headwater._engine.options import check_tags
-        from headwater.task_runners import get_task_runner
 
         self.fn: Callable[P, R] = fn
         self.isasync: bool = inspect.iscoroutinefunction(fn)
@@ -87,8 +89,6 @@ class Flow(Generic[P, R]):
         self.persist_result = check_bool(persist_result, option="persist_result")
         self.result_storage = result_storage
         if result_serializer is not None:
-            from headwater.serializers import get_serializer
-
             get_serializer(result_serializer)
         if (
             result_storage is not None
@@ -123,8 +123,6 @@ class Flow(Generic[P, R]):
     def entrypoint(self) -> str | None:
         """``module:qualname`` or ``/abs/path.py:qualname``: how a retry finds this flow again."""
         if self._entrypoint is False:
-            from headwater._engine.entrypoint import entrypoint_of
-
             self._entrypoint = entrypoint_of(self.fn)
         return self._entrypoint
 
@@ -170,8 +168,6 @@ class Flow(Generic[P, R]):
         Raises :class:`~headwater.errors.ParameterValidationError` naming each
         bad, missing or unknown parameter.
         """
-        from headwater.errors import ParameterValidationError
-
         try:
             bound = self._spec.bind((), parameters, what=f"flow {self.name!r}")
         except TypeError as exc:
@@ -192,6 +188,8 @@ class Flow(Generic[P, R]):
         """
         return_state = kwargs.pop("return_state", False) if "return_state" in kwargs else False
         kwargs.pop("wait_for", None)
+
+        # Deferred: import time; defining a flow does not load the flow engine (results, logging).
         from headwater._engine.flow_engine import call_flow
 
         return call_flow(self, args, kwargs, return_state=return_state)

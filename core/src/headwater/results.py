@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 
 from headwater._files import atomic_write, confined_path
 from headwater._version import __version__
-from headwater.errors import ConfigurationError, ResultNotFound
+from headwater.errors import ConfigurationError, HeadwaterError, ResultNotFound
 from headwater.serializers import (
     SerializationError,
     Serializer,
@@ -389,13 +389,16 @@ def _block_reference(value: str) -> str | None:
         return ref
     if os.path.isdir(value):
         return None
+
+    # Deferred: importing headwater.blocks (pydantic, every block type) costs more than
+    # everything results needs otherwise; only block references pay for it.
     from headwater.blocks.registry import is_block_type
 
     return ref if is_block_type(match.group(1)) else None
 
 
 def _load_storage_block(ref: str) -> Any:
-    from headwater.blocks import Block
+    from headwater.blocks import Block  # deferred: import time (see _block_reference)
 
     block = Block.load(ref)
     if not (
@@ -467,8 +470,6 @@ def _open_location(location: str) -> Any:
     if scheme == "file":
         return LocalResultStorage(unquote(location[len("file://") :]))
     if scheme == "block":
-        from headwater.errors import HeadwaterError
-
         try:
             return _load_storage_block(location[len("block://") :])
         except HeadwaterError as exc:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 import time
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from headwater.errors import CancelledRun, MissingResult, UnfinishedRun
@@ -58,14 +60,18 @@ class StateType(enum.StrEnum):
 
 _FINAL = frozenset({StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED})
 
-NAMED_STATES: dict[str, StateType] = {
-    "AwaitingRetry": StateType.SCHEDULED,
-    "Cached": StateType.COMPLETED,
-    "Late": StateType.SCHEDULED,
-    "Retrying": StateType.RUNNING,
-    "TimedOut": StateType.FAILED,
-}
-"""The named states whose name is not their type's (``TimedOut`` is a ``FAILED``), by name."""
+NAMED_STATES: Mapping[str, StateType] = MappingProxyType(
+    {
+        "AwaitingRetry": StateType.SCHEDULED,
+        "Cached": StateType.COMPLETED,
+        "Late": StateType.SCHEDULED,
+        "Retrying": StateType.RUNNING,
+        "TimedOut": StateType.FAILED,
+    }
+)
+"""The named states whose name differs from their type, and the type of each.
+
+This is the one table: filters, the UI and the API read it from here."""
 
 _NOTHING: Any = object()
 
@@ -177,6 +183,7 @@ class State:
         if self.data is not _NOTHING:
             return self.data
         if self.result_key is not None:
+            # Deferred: import time; states stay cheap, the result store loads to read a result.
             from headwater.results import read_result_record
 
             value = read_result_record(self.result_key)
@@ -214,11 +221,13 @@ def Scheduled(scheduled_time: float | None = None, **kw: Any) -> State:
 
 
 def Late(**kw: Any) -> State:
-    return State(StateType.SCHEDULED, "Late", **kw)
+    return State(NAMED_STATES["Late"], "Late", **kw)
 
 
 def AwaitingRetry(scheduled_time: float | None = None, **kw: Any) -> State:
-    return State(StateType.SCHEDULED, "AwaitingRetry", scheduled_time=scheduled_time, **kw)
+    return State(
+        NAMED_STATES["AwaitingRetry"], "AwaitingRetry", scheduled_time=scheduled_time, **kw
+    )
 
 
 def Pending(**kw: Any) -> State:
@@ -230,7 +239,7 @@ def Running(**kw: Any) -> State:
 
 
 def Retrying(**kw: Any) -> State:
-    return State(StateType.RUNNING, "Retrying", **kw)
+    return State(NAMED_STATES["Retrying"], "Retrying", **kw)
 
 
 def Completed(**kw: Any) -> State:
@@ -238,7 +247,7 @@ def Completed(**kw: Any) -> State:
 
 
 def Cached(**kw: Any) -> State:
-    return State(StateType.COMPLETED, "Cached", **kw)
+    return State(NAMED_STATES["Cached"], "Cached", **kw)
 
 
 def Failed(**kw: Any) -> State:
@@ -246,7 +255,7 @@ def Failed(**kw: Any) -> State:
 
 
 def TimedOut(**kw: Any) -> State:
-    return State(StateType.FAILED, "TimedOut", **kw)
+    return State(NAMED_STATES["TimedOut"], "TimedOut", **kw)
 
 
 def Crashed(**kw: Any) -> State:

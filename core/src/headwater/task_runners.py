@@ -39,6 +39,7 @@ from headwater.futures import (
     HeadwaterTaskFuture,
     ResolvedFuture,
 )
+from headwater.states import Crashed
 
 if TYPE_CHECKING:
     from headwater.states import State
@@ -217,8 +218,6 @@ class _ThreadPool:
         threads are daemons, so they do not keep the process alive).
         """
         if abandon:
-            from headwater.states import Crashed
-
             while True:
                 try:
                     item = self._queue.get_nowait()

@@ -30,7 +30,10 @@ from headwater._engine.options import (
     check_timeout,
 )
 from headwater._engine.parameters import CallSpec
+from headwater.cache_policies import task_input_hash
 from headwater.errors import ConfigurationError
+from headwater.retries import exponential_backoff
+from headwater.serializers import get_serializer
 
 if TYPE_CHECKING:
     from headwater.cache_policies import task_input_hash
@@ -43,12 +46,8 @@ __all__ = ["Task", "allow_failure", "exponential_backoff", "task", "task_input_h
 def __getattr__(name: str) -> Any:
     # Prefect users import these two from the tasks module; load their homes only when asked.
     if name == "exponential_backoff":
-        from headwater.retries import exponential_backoff
-
         return exponential_backoff
     if name == "task_input_hash":
-        from headwater.cache_policies import task_input_hash
-
         return task_input_hash
     raise AttributeError(f"module 'headwater.tasks' has no attribute {name!r}")
 
@@ -161,8 +160,6 @@ class Task(Generic[P, R]):
             )
         self._explicit_caching = explicit_caching
         if result_serializer is not None:
-            from headwater.serializers import get_serializer
-
             get_serializer(result_serializer)  # fails now, naming the serializer, if it is unknown
         if (
             result_storage is not None
@@ -254,6 +251,8 @@ class Task(Generic[P, R]):
         """
         return_state = kwargs.pop("return_state", False) if "return_state" in kwargs else False
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
+
+        # Deferred: import time; defining a task does not load the task engine (the store, results).
         from headwater._task_dispatch import call_task
 
         return call_task(
@@ -269,7 +268,8 @@ class Task(Generic[P, R]):
         """
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
         kwargs.pop("return_state", None)
-        from headwater._task_dispatch import submit_task
+
+        from headwater._task_dispatch import submit_task  # deferred: see __call__
 
         return submit_task(self, self._spec.bind(args, kwargs, what=self._what), wait_for)
 
@@ -281,7 +281,8 @@ class Task(Generic[P, R]):
         """
         wait_for = kwargs.pop("wait_for", None) if "wait_for" in kwargs else None
         kwargs.pop("return_state", None)
-        from headwater._task_dispatch import map_task
+
+        from headwater._task_dispatch import map_task  # deferred: see __call__
 
         return map_task(self, self._spec.bind(args, kwargs, what=self._what), wait_for)
 

@@ -14,6 +14,8 @@ import re
 import time
 from typing import Any
 
+from headwater._store import get_store
+from headwater._store.records import VariableRecord
 from headwater.errors import ObjectNotFound
 
 __all__ = ["Variable", "validate_variable_name"]
@@ -49,8 +51,6 @@ def _checked_tags(name: str, tags: Any) -> list[str]:
 
 
 def _store() -> Any:
-    from headwater._store import get_store
-
     return get_store()
 
 
@@ -102,8 +102,6 @@ class Variable:
         exists and ``overwrite`` is false; ``ValueError`` for a bad name, value
         or tags. Nothing is saved when it raises.
         """
-        from headwater._store.records import VariableRecord
-
         validate_variable_name(name)
         _checked_value(name, value)
         tag_list = _checked_tags(name, tags)

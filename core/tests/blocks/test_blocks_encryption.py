@@ -123,7 +123,7 @@ def test_undecryptable_document(store_url: str) -> None:
 
 
 def test_invalid_json_after_decryption(store_url: str) -> None:
-    from headwater.blocks.encryption import encrypt
+    from headwater._store.encryption import encrypt
 
     Secret(value="abcdef").save("badjson")
     _tamper_at_rest("secret", "badjson", encrypt(b"{not json"))
@@ -150,3 +150,13 @@ def test_document_that_no_longer_fits_the_class(store_url: str) -> None:
     assert "host" in text
     assert "extra" in text
     assert "pw-secret-99" not in text
+
+
+def test_blocks_encryption_re_exports_the_store_layer() -> None:
+    """The code moved into the store layer; the old import path still works."""
+    import headwater._store.encryption as store_encryption
+    import headwater.blocks.encryption as blocks_encryption
+
+    assert blocks_encryption.__all__ == store_encryption.__all__
+    for name in store_encryption.__all__:
+        assert getattr(blocks_encryption, name) is getattr(store_encryption, name)

@@ -141,7 +141,7 @@ def _raw_row(slug: str, name: str) -> str:
 
 def test_records_carry_plain_json_and_the_table_holds_it_encrypted(store_url: str) -> None:
     from headwater._store import get_store
-    from headwater.blocks.encryption import decrypt
+    from headwater._store.encryption import decrypt
 
     HttpTestCredentials(key_id="AK1", secret_key="sk-at-rest-4242").save("plain")
     record = get_store().read_block_document("http-test-credentials", "plain")
@@ -157,7 +157,7 @@ def test_a_document_written_by_the_old_code_path_still_loads(store_url: str) -> 
     """Before the store encrypted, the block layer did, and inserted the token itself."""
     from headwater._store import get_embedded_store
     from headwater._store.database import Database
-    from headwater.blocks.encryption import encrypt
+    from headwater._store.encryption import encrypt
 
     plaintext = json.dumps(
         {"host": "legacy.example", "password": "pw-legacy-1234"},
@@ -191,7 +191,7 @@ def test_a_document_written_by_the_old_code_path_still_loads(store_url: str) -> 
 
 
 def _decrypted(token: str) -> str:
-    from headwater.blocks.encryption import decrypt
+    from headwater._store.encryption import decrypt
 
     return decrypt(token).decode("utf-8")
 
@@ -239,7 +239,7 @@ def test_a_key_problem_on_save_writes_nothing(
 def test_threads_racing_to_create_the_key_file_agree(headwater_home: Path) -> None:
     import threading
 
-    from headwater.blocks.encryption import decrypt, encrypt
+    from headwater._store.encryption import decrypt, encrypt
 
     barrier = threading.Barrier(8)
     tokens: list[str] = []

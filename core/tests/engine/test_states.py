@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from headwater import flow, task
+from headwater import flow, states, task
 from headwater._store import get_store
 from headwater.states import State
 
@@ -138,3 +138,19 @@ def test_state_repr_reads_like_prefects() -> None:
     assert str(states.Failed(message="boom")) == "Failed('boom')"
     assert repr(states.TimedOut(message="too slow")) == "TimedOut('too slow', type=FAILED)"
     assert repr(states.Cached()) == "Cached(type=COMPLETED)"
+
+
+def test_named_states_table_matches_the_state_constructors() -> None:
+    """NAMED_STATES is the one table of named states: each constructor agrees with it,
+    and every constructor whose name differs from its type's is in it."""
+    constructors = {name: getattr(states, name) for name in states.__all__ if name[0].isupper()}
+    made = {
+        name: make()
+        for name, make in constructors.items()
+        if callable(make) and name not in {"State", "StateType", "NAMED_STATES"}
+    }
+    differing = {name: s.type for name, s in made.items() if s.name != s.type.value.title()}
+    assert dict(states.NAMED_STATES) == differing
+    for name, state_type in states.NAMED_STATES.items():
+        assert made[name].name == name
+        assert made[name].type is state_type

@@ -150,7 +150,7 @@ def test_every_installed_block_type_has_a_form(
 def test_the_list_groups_documents_by_type_and_offers_every_type(
     store_url: str, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import headwater.blocks as blocks_api
+    import headwater.server.ui.pages.blocks as blocks_page
     from headwater._store import BlockDocumentRecord, get_store
 
     UiTestCreds(key_id="AK1", secret_key=SECRETS[2]).save("prod")
@@ -168,7 +168,8 @@ def test_the_list_groups_documents_by_type_and_offers_every_type(
         )
         return {**real, "broken-thing": broken}
 
-    monkeypatch.setattr(blocks_api, "registered_block_types", with_a_broken_type)
+    # what the blocks page sees as installed (it imports registered_block_types)
+    monkeypatch.setattr(blocks_page, "registered_block_types", with_a_broken_type)
     page = _get(client, "/blocks")
     _no_secret(page)
     assert page.index('id="type-gcp-credentials"') < page.index('id="type-ui-test-creds"')
@@ -448,7 +449,7 @@ def test_secret_references_are_shown_as_written_and_kept(
         {"f.key_id": "AK-2", "f.secret_key": ""},
     )
     assert response.status_code == 303
-    from headwater.cli._block_view import stored_secret
+    from headwater._block_views import stored_secret
 
     kept = UiTestCreds.load("byref")
     assert kept.key_id == "AK-2"

@@ -18,9 +18,12 @@ import pytest
 from store_factories import flow_run, new_id, start_python, task_run, tick
 
 from headwater._store import FlowRunRecord, StateRecord, Store, get_store
+from headwater._store.ops import FINAL_STATE_TYPES
+from headwater._store.orchestration import ALLOWED_TRANSITIONS, STATE_TYPES
 from headwater._store.records import TransitionResult
 from headwater.errors import ConfigurationError, ObjectNotFound
 from headwater.settings import get_settings
+from headwater.states import StateType
 
 FINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
 
@@ -631,3 +634,10 @@ def test_a_v3_database_upgrades_keeping_its_runs(
         )
     finally:
         store.close()
+
+
+def test_store_state_types_match_the_state_enum() -> None:
+    """The store names state types with its own strings; they must stay the enum's."""
+    assert {t.value for t in StateType} == STATE_TYPES
+    assert {t.value for t in StateType if t.is_final} == FINAL_STATE_TYPES
+    assert all(targets <= STATE_TYPES for targets in ALLOWED_TRANSITIONS.values())

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import threading
 
+from headwater._store import get_store
+from headwater.settings import get_settings
+
 __all__ = ["register", "unregister"]
 
 _lock = threading.Lock()
@@ -19,9 +22,6 @@ _thread: threading.Thread | None = None
 
 
 def _loop() -> None:
-    from headwater._store import get_store
-    from headwater.settings import get_settings
-
     while True:
         interval = get_settings().heartbeat_seconds
         _wake.wait(interval)

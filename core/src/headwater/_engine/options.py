@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from headwater.errors import ConfigurationError
+from headwater.retries import apply_jitter, retry_delays
 
 __all__ = [
     "check_bool",
@@ -50,8 +51,6 @@ def check_tags(value: Iterable[str] | None) -> frozenset[str]:
 
 def check_retries(retries: Any, delay: Any, jitter: Any) -> tuple[int, list[float]]:
     """``(retries, delays)``; the delays list has one entry per retry."""
-    from headwater.retries import apply_jitter, retry_delays
-
     if retries is None:
         retries = 0
     delays = retry_delays(delay, retries)

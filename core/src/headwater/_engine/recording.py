@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater._store.records import RunKind, StateRecord
+from headwater.masking import mask_secrets
 from headwater.states import State, StateType
 
 __all__ = [
@@ -52,8 +53,6 @@ def exception_message(kind: str, exc: BaseException) -> str:
     Secret values resolved in this process are masked: this message is stored
     on the run's state and shown by the CLI.
     """
-    from headwater.masking import mask_secrets  # failure path only
-
     text = mask_secrets(str(exc))
     name = type(exc).__name__
     return (

@@ -20,7 +20,14 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from headwater.errors import HeadwaterError
+from headwater._engine.asyncutils import run_coro_sync
+from headwater._engine.entrypoint import load_entrypoint
+from headwater._engine.flow_engine import RetryOf, run_flow_async, run_flow_sync
+from headwater._engine.recording import has_non_json
+from headwater._store import get_store
+from headwater._store.records import StateRecord
+from headwater.errors import ConfigurationError, HeadwaterError
+from headwater.flows import Flow
 from headwater.states import State
 
 if TYPE_CHECKING:
@@ -44,14 +51,6 @@ def retry_flow_run(flow_run_id: str) -> State:
     store's rules refuse to let this process claim it (another process claimed
     it first).
     """
-    from headwater._engine.asyncutils import run_coro_sync
-    from headwater._engine.entrypoint import load_entrypoint
-    from headwater._engine.flow_engine import RetryOf, run_flow_async, run_flow_sync
-    from headwater._engine.recording import has_non_json
-    from headwater._store import get_store
-    from headwater.errors import ConfigurationError
-    from headwater.flows import Flow
-
     store = get_store()
     record = store.read_flow_run(flow_run_id)
     if record.state_type not in _RETRYABLE:
@@ -94,8 +93,6 @@ def _claim(store: Store, record: FlowRunRecord) -> float:
     """Move the run to AwaitingRetry and claim it Running through the store's rules;
     the time of the accepted Running state. RetryRefused with the store's reason if
     either proposal is rejected."""
-    from headwater._store.records import StateRecord
-
     label = f"flow run {record.id} ({record.name!r})"
     for type_, name, message in (
         ("SCHEDULED", "AwaitingRetry", "Retry requested with `headwater flow-run retry`"),

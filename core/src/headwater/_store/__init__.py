@@ -24,6 +24,7 @@ from headwater._store.records import (
 from headwater.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    # Deferred: import time; only the store in use is loaded (the HTTP one needs httpx).
     from headwater._store.sql import SqlStore
 
 __all__ = [
@@ -102,6 +103,7 @@ def _open_embedded(settings: Settings) -> SqlStore:
         if _store is store:
             _store = None
         _embedded = None
+    # Deferred: import time; only the store in use is loaded (the HTTP one needs httpx).
     from headwater._store.sql import SqlStore
 
     new = SqlStore(
@@ -130,6 +132,7 @@ def _open_store() -> Store:
         _store = None
         new: Store
         if settings.api_url is not None:
+            # Deferred: import time; httpx loads only when a server URL is set.
             from headwater._store.http import HttpStore
 
             new = HttpStore(

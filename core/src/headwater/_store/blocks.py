@@ -15,6 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from headwater._store.encryption import (
+    DecryptionError,
+    decrypt_document,
+    encrypt_document,
+    undecryptable_message,
+)
 from headwater._store.records import BlockDocumentRecord
 from headwater.errors import ObjectAlreadyExists, ObjectNotFound
 
@@ -26,20 +32,8 @@ __all__ = ["BlockDocumentsMixin"]
 _COLUMNS = "id, block_type_slug, name, schema_version, data, created, updated"
 
 
-def _encrypt(text: str) -> str:
-    from headwater.blocks.encryption import encrypt_document
-
-    return encrypt_document(text)
-
-
 def _record(row: Any) -> BlockDocumentRecord:
     """The record of ``row`` with its data decrypted (or ``error`` saying why it cannot be)."""
-    from headwater.blocks.encryption import (
-        DecryptionError,
-        decrypt_document,
-        undecryptable_message,
-    )
-
     record = BlockDocumentRecord(
         id=str(row[0]),
         block_type_slug=str(row[1]),
@@ -70,7 +64,9 @@ class BlockDocumentsMixin:
         self._check_open()
         label = f"{record.block_type_slug}/{record.name}"
         lock = self._db.dialect.for_update
-        stored = _encrypt(record.data)  # before the transaction: a key problem writes nothing
+        stored = encrypt_document(
+            record.data
+        )  # before the transaction: a key problem writes nothing
 
         def save(tx: Database) -> BlockDocumentRecord:
             row = tx.execute(

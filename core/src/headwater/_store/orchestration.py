@@ -51,12 +51,8 @@ from headwater._store.database import Database
 from headwater._store.ops import FINAL_STATE_TYPES, text
 from headwater._store.records import StateRecord, TransitionResult
 from headwater.errors import ConfigurationError, ObjectNotFound
-from headwater.states import StateType
 
 __all__ = ["ALLOWED_TRANSITIONS", "STATE_TYPES", "apply_proposal", "check_state_type", "decide"]
-
-STATE_TYPES = frozenset(t.value for t in StateType)
-"""Every state type a proposal may name."""
 
 _FINAL_TARGETS = frozenset({"SCHEDULED"})
 _CLAIMABLE = frozenset({"SCHEDULED", "PENDING", "PAUSED"})
@@ -72,6 +68,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     **{final: _FINAL_TARGETS for final in FINAL_STATE_TYPES},
 }
 """Current state type -> the state types a proposal may move it to (rule 7 above)."""
+
+STATE_TYPES = frozenset(ALLOWED_TRANSITIONS)
+"""Every state type a proposal may name: the store's own strings, kept equal to
+``headwater.states.StateType`` by a test (the store sits below states)."""
 
 
 def decide(

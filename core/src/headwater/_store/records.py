@@ -123,7 +123,7 @@ class BlockDocumentRecord:
 
     ``data`` is the document's JSON text in plain form (secrets as stored:
     literal values or references). The embedded store encrypts it at rest
-    (Fernet, :mod:`headwater.blocks.encryption`) and decrypts it on read; the
+    (Fernet, :mod:`headwater._store.encryption`) and decrypts it on read; the
     HTTP store carries it over the API (reads need the admin role). A document
     that cannot be decrypted is read with ``data`` empty and ``error`` saying
     why, so one bad document never hides the others from a listing.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from headwater._store import reset_store
 from headwater._store.database import Database
 from headwater._store.dialects import dialect_for_url
 from headwater._store.migrations import current_version, migrate
@@ -42,8 +43,6 @@ def reset_database(url: str) -> int:
     Closes this process's store first so none of its connections holds a lock.
     Other processes using the database must be stopped by the caller.
     """
-    from headwater._store import reset_store
-
     reset_store()
     dialect = dialect_for_url(url)
     db = Database(dialect)

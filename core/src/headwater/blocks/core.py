@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.types import _SecretBase
 
+from headwater._store import get_store
 from headwater.blocks import _naming
 from headwater.blocks.errors import BlockNotFound
 from headwater.blocks.registry import get_block_class, register_block_type
@@ -260,7 +261,7 @@ class Block(BaseModel):
         (nothing is changed then). Nested blocks that were saved are stored as
         references to their documents, others inline.
         """
-        from headwater.blocks import documents
+        from headwater.blocks import documents  # deferred: documents.py imports Block from here
 
         _naming.validate_name(name)
         if inspect.isabstract(type(self)):
@@ -301,7 +302,7 @@ class Block(BaseModel):
         Raises :class:`BlockNotFound`, :class:`UnknownBlockType` (with the
         package to install) or :class:`BlockDocumentError` (corrupted document).
         """
-        from headwater.blocks import documents
+        from headwater.blocks import documents  # deferred: documents.py imports Block from here
 
         block_cls, slug, doc_name = cls._target(name)
         block = documents.load_document(block_cls, slug, doc_name)
@@ -315,8 +316,6 @@ class Block(BaseModel):
     @classmethod
     def delete(cls, name: str) -> None:
         """Delete the document ``name`` (``"slug/name"`` on ``Block``); BlockNotFound if none."""
-        from headwater._store import get_store
-
         _, slug, doc_name = cls._target(name)
         try:
             get_store().delete_block_document(slug, doc_name)
@@ -332,8 +331,6 @@ class Block(BaseModel):
     def list_documents(cls, slug: str | None = None) -> list[BlockDocumentInfo]:
         """Saved documents, by type then name: of ``slug`` when given, of this class
         when called on a concrete block class, else all of them."""
-        from headwater._store import get_store
-
         if slug is None and cls is not Block and not inspect.isabstract(cls):
             slug = cls.get_block_type_slug()
         records = get_store().read_block_documents(slug)

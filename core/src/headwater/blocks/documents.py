@@ -4,7 +4,7 @@ The document data is the block's fields as JSON with secrets as stored (their
 literal value or their reference), nested blocks as ``{"$ref": ...}`` (a saved
 block, by document id) or ``{"$block": ...}`` (inline). The store receives it
 as JSON text and keeps it encrypted at rest (the embedded store; see
-:mod:`headwater.blocks.encryption`) or sends it to the server (the HTTP store).
+:mod:`headwater._store.encryption`) or sends it to the server (the HTTP store).
 Loading applies the class's migrations from the document's schema version,
 resolves nested references and validates.
 

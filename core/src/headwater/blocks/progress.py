@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from headwater.settings import get_settings
+
 __all__ = ["progress_enabled", "transfer_progress"]
 
 
@@ -25,7 +27,6 @@ def progress_enabled(requested: bool | None = None) -> bool:
     ``HEADWATER_PROGRESS`` is true."""
     if requested is not None:
         return requested
-    from headwater.settings import get_settings
 
     isatty = getattr(sys.stderr, "isatty", None)
     return bool(isatty and isatty()) and get_settings().progress

@@ -120,7 +120,7 @@ def _entry_point(slug: str) -> EntryPoint | None:
 
 
 def _load_entry_point(ep: EntryPoint) -> type[Block]:
-    from headwater.blocks.core import Block
+    from headwater.blocks.core import Block  # deferred: blocks.core imports this registry
 
     loaded = ep.load()
     if not (isinstance(loaded, type) and issubclass(loaded, Block)):
@@ -189,7 +189,8 @@ def _distributions_by_module() -> dict[str, list[str]]:
 def registered_block_types() -> dict[str, BlockTypeInfo]:
     """Every block type: those defined in this process and those installed packages
     register through entry points (imported now), sorted by slug."""
-    # The core's own blocks always count.
+    # The core's own blocks always count (deferred: blocks.system imports blocks.core,
+    # which imports this registry).
     import headwater.blocks.system  # noqa: F401
 
     found: dict[str, BlockTypeInfo] = {}

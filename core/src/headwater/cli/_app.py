@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from headwater._version import __version__
 from headwater.cli import (
     artifact,
     block,
@@ -36,8 +37,6 @@ app.add_typer(artifact.app, name="artifact")
 
 def _version_callback(value: bool) -> None:
     if value:
-        from headwater._version import __version__
-
         typer.echo(f"headwater {__version__}")
         raise typer.Exit()
 

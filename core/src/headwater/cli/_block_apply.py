@@ -21,19 +21,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from headwater.cli._block_fields import FieldSpec, field_specs
-from headwater.cli._block_types import block_class, try_find_block
-from headwater.cli._block_values import describe_validation_error
-from headwater.cli._block_view import (
+from headwater._block_fields import FieldSpec, field_specs
+from headwater._block_views import (
     BLOCK_REF_KEY,
     SECRET_PLACEHOLDER,
     comparable_data,
     secret_literals,
 )
+from headwater.cli._block_types import block_class, try_find_block
+from headwater.cli._block_values import describe_validation_error
 from headwater.cli._errors import CliError
 from headwater.errors import HeadwaterError
 
 if TYPE_CHECKING:
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
 __all__ = [
@@ -348,6 +349,7 @@ def apply_plan(plan: list[PlannedBlock], *, source: str) -> None:
 
 
 def _undo(done: list[PlannedBlock]) -> None:
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
     for item in reversed(done):

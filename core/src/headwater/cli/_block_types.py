@@ -22,6 +22,7 @@ def block_class(slug: str) -> type[Block]:
     Raises ``UnknownBlockType`` (a HeadwaterError, printed as is) when no installed
     package provides the type; its message names the package to install.
     """
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import get_block_class
 
     return get_block_class(slug)
@@ -29,6 +30,7 @@ def block_class(slug: str) -> type[Block]:
 
 def try_find_block(slug: str, name: str) -> Block | None:
     """The saved block ``slug/name``, or None when there is no such document."""
+    # Deferred: import time (see above).
     from headwater.blocks import BlockNotFound
 
     cls = block_class(slug)

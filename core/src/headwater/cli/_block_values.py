@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from headwater.cli._block_fields import field_specs
+from headwater._block_fields import field_specs
 from headwater.cli._errors import CliError
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from headwater._store import get_store
 from headwater.cli._errors import CliError
 from headwater.errors import ObjectNotFound
 
@@ -15,8 +16,6 @@ MIN_PREFIX = 6
 
 def open_store() -> Store:
     """The process-wide store (imported here so CLI startup stays light)."""
-    from headwater._store import get_store
-
     return get_store()
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from headwater._store import get_store
 from headwater.cli._errors import CliError, handle_errors
 from headwater.cli._format import format_time, short_id
 from headwater.cli._output import (
@@ -17,6 +18,7 @@ from headwater.cli._output import (
     key_value_table,
     new_table,
 )
+from headwater.errors import ObjectNotFound
 
 if TYPE_CHECKING:
     from headwater._store.records import ArtifactRecord
@@ -60,8 +62,6 @@ def list_artifacts(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """List artifacts, newest first."""
-    from headwater._store import get_store
-
     records = get_store().read_artifacts(key=key, flow_run_id=flow_run)
     if output is OutputFormat.json:
         emit_json([artifact_json(r) for r in records])
@@ -91,9 +91,6 @@ def inspect_artifact(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Show the latest version of the artifact KEY."""
-    from headwater._store import get_store
-    from headwater.errors import ObjectNotFound
-
     try:
         record = get_store().read_latest_artifact(key)
     except ObjectNotFound:

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from headwater._block_fields import field_specs, is_reference, reference_schemes
+from headwater._block_records import as_dict, block_type_json
+from headwater._block_views import document_address, export_data, masked_data
 from headwater.cli._block_apply import (
     apply_plan,
     block_refs,
@@ -22,15 +25,12 @@ from headwater.cli._block_apply import (
     read_entries,
     substitute_refs,
 )
-from headwater.cli._block_fields import field_specs, is_reference, reference_schemes
-from headwater.cli._block_records import as_dict, block_type_json
 from headwater.cli._block_types import block_class, find_block
 from headwater.cli._block_values import (
     describe_validation_error,
     parse_assignments,
     split_address,
 )
-from headwater.cli._block_view import document_address, export_data, masked_data
 from headwater.cli._errors import CliError, handle_errors
 from headwater.cli._format import format_time
 from headwater.cli._output import (
@@ -41,8 +41,11 @@ from headwater.cli._output import (
     key_value_table,
     new_table,
 )
+from headwater.errors import ObjectAlreadyExists
+from headwater.masking import mask_secrets
 
 if TYPE_CHECKING:
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
 __all__ = ["app"]
@@ -71,6 +74,7 @@ def _warn(message: str) -> None:
 @handle_errors
 def list_types(output: OutputOption = OutputFormat.table) -> None:
     """List the installed block types and the package each comes from."""
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import registered_block_types
 
     infos = sorted(registered_block_types().values(), key=lambda info: info.slug)
@@ -108,6 +112,7 @@ def list_blocks(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """List saved blocks (their names and types, never their data)."""
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
     docs = [_document_json(info) for info in Block.list_documents(type_slug)]
@@ -277,8 +282,6 @@ def create_block(
     """Create a block of TYPE named NAME; secret fields not given are prompted for."""
     from pydantic import ValidationError
 
-    from headwater.errors import ObjectAlreadyExists
-
     slug, name = split_address(address)
     cls = block_class(slug)
     data = parse_assignments(cls, assignments or [])
@@ -363,6 +366,7 @@ def export_blocks(
     """Write saved blocks as YAML that 'apply' reads; secrets only as references."""
     import yaml
 
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
     documents = sorted(
@@ -399,6 +403,7 @@ def delete_block(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a saved block."""
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import Block
 
     slug, name = split_address(address)
@@ -412,8 +417,6 @@ def delete_block(
 
 
 def _run_check(block: Block) -> tuple[bool, str]:
-    from headwater.masking import mask_secrets
-
     check = getattr(block, "check", None)
     if not callable(check):
         raise CliError(
@@ -456,6 +459,7 @@ def migrate_blocks(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Rewrite saved blocks of older schema versions to their class's current version."""
+    # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
     from headwater.blocks import migrate_documents
 
     reports = [as_dict(r) for r in migrate_documents(dry_run=dry_run)]

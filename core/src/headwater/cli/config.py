@@ -10,6 +10,7 @@ import typer
 
 from headwater.cli._errors import handle_errors
 from headwater.cli._output import OutputFormat, OutputOption, console, emit_json, new_table
+from headwater.settings import Settings, mask_url_password
 
 __all__ = ["app"]
 
@@ -34,8 +35,6 @@ def _plain(value: object) -> str | bool | float | None:
 
 def effective_settings() -> dict[str, dict[str, Any]]:
     """Every setting: its value (passwords in URLs masked), source and variable."""
-    from headwater.settings import Settings, mask_url_password
-
     settings = Settings.from_env()
     result: dict[str, dict[str, Any]] = {}
     for f in fields(settings):

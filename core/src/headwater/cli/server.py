@@ -11,7 +11,9 @@ from typing import Annotated
 
 import typer
 
+from headwater._store import get_embedded_store
 from headwater.cli._errors import handle_errors
+from headwater.settings import get_settings, mask_url_password
 
 __all__ = ["app"]
 
@@ -21,8 +23,6 @@ app.add_typer(database_app, name="database")
 
 
 def _masked_database_url() -> str:
-    from headwater.settings import get_settings, mask_url_password
-
     return mask_url_password(get_settings().database_url)
 
 
@@ -35,7 +35,7 @@ def start(
     """Serve the REST API (docs at /api/docs) over the store; migrations run first."""
     import uvicorn
 
-    from headwater._store import get_embedded_store
+    # Deferred: import time; FastAPI loads only for `headwater server start`.
     from headwater.server import create_app
 
     get_embedded_store()  # open now (never HTTP): applies migrations, fails fast on a bad URL
@@ -47,9 +47,8 @@ def start(
 @handle_errors
 def upgrade() -> None:
     """Apply pending migrations and print the schema version."""
-    from headwater._store import get_embedded_store
+    # Deferred: import time; the migrations load only for the database commands.
     from headwater._store.reset import schema_version
-    from headwater.settings import get_settings
 
     get_embedded_store()  # opening the store applies pending migrations
     version = schema_version(get_settings().database_url)
@@ -62,8 +61,8 @@ def reset(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Drop every table of the store and recreate the schema (ALL DATA IS LOST)."""
+    # Deferred: import time; the migrations load only for the database commands.
     from headwater._store.reset import reset_database
-    from headwater.settings import get_settings
 
     masked = _masked_database_url()
     if not yes:

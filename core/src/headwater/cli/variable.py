@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
+from headwater._store import get_store
 from headwater.cli._errors import CliError, handle_errors
 from headwater.cli._format import format_time
 from headwater.cli._output import OutputFormat, OutputOption, console, emit_json, new_table
+from headwater.errors import HeadwaterError, ObjectNotFound
 
 __all__ = ["app"]
 
@@ -27,6 +29,7 @@ def _parse(text: str) -> Any:
 
 
 def _checked(name: str) -> str:
+    # Deferred: import time; headwater.variables adds ~50 modules to CLI start.
     from headwater.variables import validate_variable_name
 
     try:
@@ -39,9 +42,6 @@ def _checked(name: str) -> str:
 @handle_errors
 def get_variable(name: NameArgument) -> None:
     """Print the value of NAME as JSON."""
-    from headwater._store import get_store
-    from headwater.errors import ObjectNotFound
-
     try:
         record = get_store().read_variable(_checked(name))
     except ObjectNotFound:
@@ -59,7 +59,7 @@ def set_variable(
     ] = False,
 ) -> None:
     """Set NAME to VALUE (refuses to replace an existing value without --overwrite)."""
-    from headwater.errors import HeadwaterError
+    # Deferred: import time; headwater.variables adds ~50 modules to CLI start.
     from headwater.variables import Variable
 
     _checked(name)
@@ -76,8 +76,6 @@ def set_variable(
 @handle_errors
 def list_variables(output: OutputOption = OutputFormat.table) -> None:
     """List every variable with its value."""
-    from headwater._store import get_store
-
     records = get_store().read_variables()
     if output is OutputFormat.json:
         emit_json(
@@ -107,6 +105,7 @@ def list_variables(output: OutputOption = OutputFormat.table) -> None:
 @handle_errors
 def unset_variable(name: NameArgument) -> None:
     """Delete NAME."""
+    # Deferred: import time; headwater.variables adds ~50 modules to CLI start.
     from headwater.variables import Variable
 
     if not Variable.unset(_checked(name)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from headwater._version import __version__
 from headwater.server._errors import install_error_handlers, reject_nul_characters
 from headwater.server._openapi import install_openapi
 from headwater.server._security import install_security
@@ -28,6 +29,8 @@ from headwater.server.api import (
     task_runs,
     variables,
 )
+from headwater.server.ui import STATIC_DIR
+from headwater.server.ui import router as ui_router
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -36,8 +39,6 @@ API_PREFIX = "/api"
 
 def create_app() -> FastAPI:
     """A new application serving the REST API."""
-    from headwater._version import __version__
-
     app = FastAPI(
         title="Headwater",
         version=__version__,
@@ -64,9 +65,6 @@ def create_app() -> FastAPI:
         app.include_router(
             module.router, prefix=API_PREFIX, dependencies=[Depends(reject_nul_characters)]
         )
-
-    from headwater.server.ui import STATIC_DIR
-    from headwater.server.ui import router as ui_router
 
     app.include_router(ui_router, dependencies=[Depends(reject_nul_characters)])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from headwater._store import reset_store
 from headwater.settings import reset_settings
 
 __all__ = ["headwater_home"]
 
 
 def _reset_store() -> None:
-    from headwater._store import reset_store
-
     reset_store()
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import HTTPException
 
+from headwater._store import get_embedded_store
 from headwater._store.http.transport import ERROR_HEADER
 from headwater.errors import (
     HeadwaterError,
@@ -37,8 +38,6 @@ BAD_BODY: dict[int | str, dict[str, Any]] = {
 
 def embedded_store() -> SqlStore:
     """The process's embedded store (opened, and migrated, on first use)."""
-    from headwater._store import get_embedded_store
-
     return get_embedded_store()
 
 

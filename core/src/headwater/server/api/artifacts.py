@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from headwater._store.records import ArtifactRecord
 from headwater.errors import ObjectAlreadyExists, ObjectNotFound, StoreError
 from headwater.server._errors import not_found
 from headwater.server._params import current_store
@@ -49,8 +50,6 @@ def list_artifacts(
     summary="Create an artifact (a keyed one becomes the key's next version)",
 )
 def create_artifact(body: ArtifactCreate) -> Artifact:
-    from headwater._store.records import ArtifactRecord
-
     record = ArtifactRecord(version=1, **body.model_dump())
     store = embedded_store()
 

@@ -28,6 +28,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from headwater._block_records import block_type_json
+from headwater._store import BlockDocumentRecord
+from headwater.blocks import (
+    BlockDocumentError,
+    UnknownBlockType,
+    _naming,
+    get_block_class,
+    registered_block_types,
+)
+from headwater.blocks.documents import (
+    MASKS,
+    check_document,
+    document_text,
+    keep_masked_secrets,
+    masked_document,
+    read_data,
+)
 from headwater.errors import ObjectAlreadyExists, ObjectNotFound
 from headwater.server._errors import ApiError
 from headwater.server._params import current_store
@@ -97,8 +114,6 @@ def _json_schema(cls: Any) -> dict[str, Any] | None:
 
 
 def _block_type(info: BlockTypeInfo) -> BlockType:
-    from headwater.cli._block_records import block_type_json
-
     row = block_type_json(info.slug, info.cls, info.package, info.error)
     return BlockType(
         slug=info.slug,
@@ -115,8 +130,6 @@ def _block_type(info: BlockTypeInfo) -> BlockType:
 
 @router.get("/block_types", response_model=list[BlockType], summary="List installed block types")
 def list_block_types() -> list[BlockType]:
-    from headwater.blocks import registered_block_types
-
     return [_block_type(info) for info in registered_block_types().values()]
 
 
@@ -127,8 +140,6 @@ def list_block_types() -> list[BlockType]:
     summary="Read one block type with its JSON schema",
 )
 def read_block_type(slug: str) -> BlockType:
-    from headwater.blocks import UnknownBlockType, get_block_class, registered_block_types
-
     info = registered_block_types().get(slug)
     if info is not None:
         return _block_type(info)
@@ -162,8 +173,6 @@ IncludeSecrets = Annotated[bool, Depends(_include_secrets)]
 
 
 def _class_or_error(slug: str) -> tuple[type[Block] | None, str | None]:
-    from headwater.blocks import UnknownBlockType, get_block_class
-
     try:
         return get_block_class(slug), None
     except UnknownBlockType as exc:
@@ -172,9 +181,6 @@ def _class_or_error(slug: str) -> tuple[type[Block] | None, str | None]:
 
 def _document(record: BlockDocumentRecord, request: Request, *, reveal: bool) -> BlockDocument:
     """The API form of ``record``: masked, or (``reveal``) as stored and audited."""
-    from headwater.blocks import BlockDocumentError
-    from headwater.blocks.documents import masked_document, read_data
-
     address = f"{record.block_type_slug}/{record.name}"
     data: dict[str, Any] | None = None
     error: str | None = None
@@ -257,8 +263,6 @@ def read_block_document(
 
 
 def _check_address(slug: str, name: str) -> None:
-    from headwater.blocks import _naming
-
     try:
         _naming.validate_slug(slug)
         _naming.validate_name(name)
@@ -268,9 +272,6 @@ def _check_address(slug: str, name: str) -> None:
 
 def _stored_data(store: Store, slug: str, name: str) -> dict[str, Any] | None:
     """The data stored as ``slug/name`` now (None when there is none or it is unreadable)."""
-    from headwater.blocks import BlockDocumentError
-    from headwater.blocks.documents import read_data
-
     try:
         return read_data(store.read_block_document(slug, name))
     except (ObjectNotFound, BlockDocumentError):
@@ -278,8 +279,6 @@ def _stored_data(store: Store, slug: str, name: str) -> dict[str, Any] | None:
 
 
 def _mask_paths(value: Any, path: str) -> list[str]:
-    from headwater.blocks.documents import MASKS
-
     if isinstance(value, str):
         return [path] if value in MASKS else []
     if isinstance(value, dict):
@@ -307,10 +306,6 @@ def _save(
     slug: str, name: str, body: BlockDocumentReplace, *, overwrite: bool
 ) -> BlockDocumentRecord:
     """Check ``body`` against the installed class (if any) and store it as ``slug/name``."""
-    from headwater._store import BlockDocumentRecord
-    from headwater.blocks import BlockDocumentError, UnknownBlockType
-    from headwater.blocks.documents import check_document, document_text, keep_masked_secrets
-
     _check_address(slug, name)
     label = f"{slug}/{name}"
     store = current_store()

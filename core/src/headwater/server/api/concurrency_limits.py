@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
+from headwater._store.remote import try_acquire_slots_for
 from headwater.server._params import current_store
 from headwater.server._security import require_admin
 from headwater.server.api._store_calls import BAD_BODY, embedded_store, store_call
@@ -48,8 +49,6 @@ def acquire_slots(request: SlotRequest) -> SlotResult:
     """Atomic: ``acquired`` is false (and nothing is taken) when any limited tag is full.
     Tags without a limit are ignored. The slots are recorded for the holder's
     ``pid`` and ``hostname``, so they are reclaimed if that process dies."""
-    from headwater._store.remote import try_acquire_slots_for
-
     store = embedded_store()
     acquired = store_call(
         lambda: try_acquire_slots_for(

@@ -23,6 +23,7 @@ from headwater.server.api._run_query import (
     TaskRunSort,
 )
 from headwater.server.schemas import Count, ErrorResponse, FlowRun, LogLine, StateChange, TaskRun
+from headwater.states import StateType
 
 __all__ = ["StateProposal", "TransitionResult", "list_flow_runs_of", "router"]
 
@@ -163,17 +164,7 @@ def read_flow_run_logs(
 
 
 # -- state proposals -----------------------------------------------------------------
-_STATE_TYPES = (
-    "SCHEDULED",
-    "PENDING",
-    "RUNNING",
-    "COMPLETED",
-    "FAILED",
-    "CRASHED",
-    "CANCELLING",
-    "CANCELLED",
-    "PAUSED",
-)
+_STATE_TYPES = tuple(t.value for t in StateType)
 
 
 class StateProposal(BaseModel):

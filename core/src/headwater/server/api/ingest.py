@@ -27,6 +27,7 @@ from headwater._store.ops import (
     Op,
 )
 from headwater._store.records import FlowRunRecord, LogRecord, StateRecord, TaskRunRecord
+from headwater._store.remote import apply_batch
 from headwater.server._security import require_admin
 from headwater.server.api._store_calls import BAD_BODY, embedded_store, store_call
 from headwater.server.schemas import (
@@ -122,8 +123,6 @@ def ingest(batch: IngestBatch) -> IngestResult:
     Send the same ``batch_id`` (with a higher ``attempt``) to retry a batch whose
     answer was lost: it is applied once.
     """
-    from headwater._store.remote import apply_batch
-
     now = time.time()
     ops = [_op(item, now) for item in batch.ops]
     store = embedded_store()

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from headwater._store.filters import InvalidFilter, RunFilter
 from headwater._store.http.transport import ERROR_HEADER
+from headwater._store.records import StateRecord
 from headwater.errors import ConfigurationError
 from headwater.server._security import require_admin
 from headwater.server.api._store_calls import BAD_BODY, embedded_store, store_call
@@ -183,8 +184,6 @@ def read_logs(
 def propose_flow_run_state(flow_run_id: str, proposal: StateProposal) -> ProposalOutcome:
     """ACCEPT or REJECT by the orchestration rules; see ``POST /api/flow_runs/{id}/set_state``
     for the same with a state made by the server."""
-    from headwater._store.records import StateRecord
-
     state = StateRecord(**proposal.state.model_dump())
     result = store_call(
         lambda: embedded_store().propose_flow_run_state(

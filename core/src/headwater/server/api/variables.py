@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
+from headwater._store.records import VariableRecord
 from headwater.errors import ObjectNotFound
 from headwater.server._errors import not_found
 from headwater.server._params import current_store
@@ -52,8 +53,6 @@ def put_variable(name: str, body: VariableWrite) -> Variable:
     """Replacing keeps the variable's creation time; without ``overwrite`` an
     existing name is a 409 and nothing is written."""
     import time
-
-    from headwater._store.records import VariableRecord
 
     now = time.time()
     record = VariableRecord(

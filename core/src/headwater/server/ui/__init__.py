@@ -11,6 +11,8 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from headwater.server.ui import pages
+
 __all__ = ["STATIC_DIR", "router"]
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -19,8 +21,6 @@ router = APIRouter(include_in_schema=False)
 
 
 def _include_pages() -> None:
-    from headwater.server.ui import pages
-
     for module in pages.MODULES:
         router.include_router(module.router)
 

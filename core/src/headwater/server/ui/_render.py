@@ -10,6 +10,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from headwater._version import __version__
+from headwater.server._security import csrf_token
+
 __all__ = ["env", "format_duration", "format_time", "render"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -52,9 +55,6 @@ def render(
     request: Request, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """Render ``template`` with ``context`` plus ``request``, ``csrf_token`` and ``version``."""
-    from headwater._version import __version__
-    from headwater.server._security import csrf_token
-
     html = env.get_template(template).render(
         request=request, csrf_token=csrf_token(request), version=__version__, **context
     )

@@ -10,6 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from headwater.errors import ObjectNotFound
+from headwater.server._params import current_store
+from headwater.server.ui._markdown import is_safe_url, render_markdown
 from headwater.server.ui._render import render
 from headwater.server.ui.pages.blocks import not_found
 
@@ -41,8 +44,6 @@ def _cell(value: Any) -> str:
 
 @router.get("/artifacts", response_class=HTMLResponse)
 def list_artifacts(request: Request, key: str | None = None) -> HTMLResponse:
-    from headwater.server._params import current_store
-
     key = (key or "").strip() or None
     records = current_store().read_artifacts(key=key, limit=_LIST_LIMIT)
     if key is None:  # one row per key: its latest version (records are newest first)
@@ -68,10 +69,6 @@ def list_artifacts(request: Request, key: str | None = None) -> HTMLResponse:
 
 @router.get("/artifacts/{artifact_id}", response_class=HTMLResponse)
 def show_artifact(request: Request, artifact_id: str) -> HTMLResponse:
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-    from headwater.server.ui._markdown import is_safe_url, render_markdown
-
     store = current_store()
     try:
         record = store.read_artifact(artifact_id)

@@ -18,7 +18,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from headwater._block_fields import field_specs
+from headwater._block_views import document_address, masked_data
+from headwater.blocks import get_block_class, registered_block_types
+from headwater.blocks._naming import validate_name
+from headwater.blocks.documents import encode_data, keep_masked_secrets
+from headwater.blocks.errors import BlockNotFound, UnknownBlockType
+from headwater.errors import HeadwaterError, ObjectAlreadyExists, ObjectNotFound
+from headwater.server._params import current_store
 from headwater.server._security import request_role, require_admin, require_csrf
+from headwater.server.ui import _forms
 from headwater.server.ui._render import render
 
 if TYPE_CHECKING:
@@ -69,9 +78,6 @@ def not_found(request: Request, what: str, *, back: str, active: str) -> HTMLRes
 
 def _type_row(slug: str, info: BlockTypeInfo | None) -> dict[str, Any]:
     if info is None or info.cls is None:
-        from headwater.blocks import get_block_class
-        from headwater.blocks.errors import UnknownBlockType
-
         error = info.error if info is not None else None
         if error is None:
             try:
@@ -96,9 +102,6 @@ def _type_row(slug: str, info: BlockTypeInfo | None) -> dict[str, Any]:
 
 @router.get("/blocks", response_class=HTMLResponse)
 def list_blocks(request: Request) -> HTMLResponse:
-    from headwater.blocks import registered_block_types
-    from headwater.server._params import current_store
-
     installed = registered_block_types()
     records = current_store().read_block_documents()
     groups: dict[str, dict[str, Any]] = {}
@@ -132,9 +135,6 @@ def _display(value: Any) -> str:
 
 
 def _inspect_rows(block: Block) -> list[dict[str, Any]]:
-    from headwater.cli._block_fields import field_specs
-    from headwater.cli._block_view import document_address, masked_data
-
     masked = masked_data(block)
     rows = []
     for name, spec in field_specs(type(block)).items():
@@ -161,10 +161,6 @@ def _inspect_rows(block: Block) -> list[dict[str, Any]]:
 
 def _load(slug: str, name: str) -> tuple[Block | None, str | None]:
     """The stored block, or why it cannot be read (BlockNotFound propagates)."""
-    from headwater.blocks import get_block_class
-    from headwater.blocks.errors import BlockNotFound
-    from headwater.errors import HeadwaterError
-
     try:
         return get_block_class(slug).load(name), None
     except BlockNotFound:
@@ -176,9 +172,6 @@ def _load(slug: str, name: str) -> tuple[Block | None, str | None]:
 
 
 def _record(slug: str, name: str) -> Any:
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-
     try:
         return current_store().read_block_document(slug, name)
     except ObjectNotFound:
@@ -187,8 +180,6 @@ def _record(slug: str, name: str) -> Any:
 
 @router.get("/blocks/new/{slug}", response_class=HTMLResponse)
 def new_block_form(request: Request, slug: str) -> HTMLResponse:
-    from headwater.server.ui import _forms
-
     cls, problem = _block_class(slug)
     if cls is None:
         return not_found(
@@ -228,9 +219,6 @@ def inspect_block(request: Request, slug: str, name: str) -> HTMLResponse:
 
 
 def _block_class(slug: str) -> tuple[type[Block] | None, str | None]:
-    from headwater.blocks import get_block_class
-    from headwater.blocks.errors import UnknownBlockType
-
     try:
         return get_block_class(slug), None
     except UnknownBlockType as exc:
@@ -270,9 +258,6 @@ def _form_page(
 
 @router.get("/blocks/{slug}/{name}/edit", response_class=HTMLResponse)
 def edit_block_form(request: Request, slug: str, name: str) -> HTMLResponse:
-    from headwater.blocks.errors import BlockNotFound
-    from headwater.server.ui import _forms
-
     cls, problem = _block_class(slug)
     if cls is None:
         return not_found(request, problem or slug, back="/blocks", active="/blocks")
@@ -312,10 +297,6 @@ def _save(
     """Validate and save; ``(form, name_error, flash)``: both None on success."""
     from pydantic import ValidationError
 
-    from headwater.blocks.documents import encode_data, keep_masked_secrets
-    from headwater.errors import ObjectAlreadyExists
-    from headwater.server.ui import _forms
-
     specs = _forms.form_spec(cls)
     data, cleared, errors = _forms.parse_form(specs, posted, current=current)
     form = _forms.initial_values(specs, current)
@@ -327,8 +308,6 @@ def _save(
     slug = cls.get_block_type_slug()
     name_error = None
     if current is None:
-        from headwater.blocks._naming import validate_name
-
         try:
             validate_name(name)
         except ValueError as exc:
@@ -367,7 +346,6 @@ def _restore_masked(form: BlockForm, current: Block | None) -> None:
     """Put the masked view of stored JSON secrets back after a failed post."""
     if current is None:
         return
-    from headwater.server.ui import _forms
 
     fresh = _forms.initial_values(form.specs, current)
     for spec in _secret_specs(form.specs):
@@ -402,8 +380,6 @@ async def create_block(request: Request, slug: str) -> Response:
 
 @router.post("/blocks/{slug}/{name}/edit", response_class=HTMLResponse, dependencies=_WRITE)
 async def update_block(request: Request, slug: str, name: str) -> Response:
-    from headwater.blocks.errors import BlockNotFound
-
     cls, problem = _block_class(slug)
     if cls is None:
         return not_found(request, problem or slug, back="/blocks", active="/blocks")
@@ -437,9 +413,6 @@ async def update_block(request: Request, slug: str, name: str) -> Response:
 
 @router.post("/blocks/{slug}/{name}/delete", response_class=HTMLResponse, dependencies=_WRITE)
 async def delete_block(request: Request, slug: str, name: str) -> Response:
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-
     try:
         await run_in_threadpool(current_store().delete_block_document, slug, name)
     except ObjectNotFound:

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from headwater.errors import ObjectNotFound
+from headwater.server._params import current_store
 from headwater.server._security import request_role, require_admin, require_csrf
 from headwater.server.ui._render import render
 from headwater.server.ui.pages.blocks import not_found
@@ -35,8 +37,6 @@ def _page(
     flash: str | None = None,
     flash_kind: str | None = None,
 ) -> HTMLResponse:
-    from headwater.server._params import current_store
-
     limits = sorted(current_store().read_concurrency_limits(), key=lambda r: r.tag)
     return render(
         request,
@@ -55,9 +55,6 @@ def _page(
 
 @router.get(_PATH, response_class=HTMLResponse)
 def list_limits(request: Request, edit: str | None = None) -> HTMLResponse:
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-
     form = {"tag": "", "limit": ""}
     if edit is not None:
         try:
@@ -91,8 +88,6 @@ def _check(tag: str, raw_limit: str) -> tuple[int, dict[str, str]]:
 
 @router.post(_PATH, response_class=HTMLResponse, dependencies=_WRITE)
 async def save_limit(request: Request) -> Response:
-    from headwater.server._params import current_store
-
     posted = await request.form()
     form = {"tag": str(posted.get("tag", "")).strip(), "limit": str(posted.get("limit", ""))}
     limit, errors = _check(form["tag"], form["limit"])
@@ -112,9 +107,6 @@ async def save_limit(request: Request) -> Response:
 @router.post(_PATH + "/delete", response_class=HTMLResponse, dependencies=_WRITE)
 async def delete_limit(request: Request) -> Response:
     """Delete the limit of the posted ``tag`` (a form field: tags may hold any character)."""
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-
     tag = str((await request.form()).get("tag", ""))
     try:
         await run_in_threadpool(current_store().delete_concurrency_limit, tag)

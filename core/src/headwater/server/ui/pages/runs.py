@@ -30,6 +30,7 @@ from headwater.server.ui._graph import build_graph
 from headwater.server.ui._render import render
 from headwater.server.ui._run_filters import SINCE, STATE_CHOICES, parse_filters, select_runs
 from headwater.server.ui._timeline import STATE_ORDER, build_timeline
+from headwater.settings import get_settings
 
 __all__ = ["FINAL", "LOG_PAGE", "RETRYABLE", "TASK_PAGE", "router"]
 
@@ -330,8 +331,6 @@ def cancel(request: Request, flow_run_id: str) -> Response:
 
 
 def _logs_dir() -> str:
-    from headwater.settings import get_settings
-
     path = get_settings().home / "logs"
     path.mkdir(parents=True, exist_ok=True)
     return str(path)

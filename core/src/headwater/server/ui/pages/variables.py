@@ -10,9 +10,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from headwater.errors import ObjectAlreadyExists, ObjectNotFound
+from headwater.server._params import current_store
 from headwater.server._security import request_role, require_admin, require_csrf
 from headwater.server.ui._render import render
 from headwater.server.ui.pages.blocks import not_found
+from headwater.variables import Variable, validate_variable_name
 
 __all__ = ["router"]
 
@@ -23,8 +26,6 @@ _FLASH = {"saved": "Variable {name} saved.", "deleted": "Variable {name} deleted
 
 
 def _records() -> list[Any]:
-    from headwater.server._params import current_store
-
     return current_store().read_variables()
 
 
@@ -59,8 +60,6 @@ def _page(
 
 
 def _flash(request: Request) -> dict[str, Any]:
-    from headwater.variables import validate_variable_name
-
     done = request.query_params.get("done", "")
     name = request.query_params.get("name", "")
     try:
@@ -74,9 +73,6 @@ def _flash(request: Request) -> dict[str, Any]:
 
 @router.get("/variables", response_class=HTMLResponse)
 def list_variables(request: Request, edit: str | None = None) -> HTMLResponse:
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-
     form = {"name": "", "value": "", "tags": ""}
     if edit is not None:
         try:
@@ -93,9 +89,6 @@ def list_variables(request: Request, edit: str | None = None) -> HTMLResponse:
 
 def _save(name: str, raw_value: str, raw_tags: str, *, overwrite: bool) -> dict[str, str]:
     """Save the variable; field -> message for what is wrong (nothing saved then)."""
-    from headwater.errors import ObjectAlreadyExists
-    from headwater.variables import Variable, validate_variable_name
-
     errors: dict[str, str] = {}
     try:
         validate_variable_name(name)
@@ -148,9 +141,6 @@ async def save_variable(request: Request) -> Response:
 
 @router.post("/variables/{name}/delete", response_class=HTMLResponse, dependencies=_WRITE)
 async def delete_variable(request: Request, name: str) -> Response:
-    from headwater.errors import ObjectNotFound
-    from headwater.server._params import current_store
-
     try:
         await run_in_threadpool(current_store().delete_variable, name)
     except ObjectNotFound:

@@ -1,10 +1,12 @@
-"""What the block commands need to know about a block class's fields.
+"""What the block commands and pages need to know about a block class's fields.
 
 A field is a *secret* (``SecretStr``, ``SecretBytes``, ``SecretDict``, or an
 optional/union of them), a *block* (a nested Block subclass or a union of
 them), or *plain*. The CLI masks secrets, recurses into nested blocks and
 parses ``--set`` values by these kinds. Everything here reads the pydantic
-model only; nothing touches the store.
+model only; nothing touches the store. Shared by the CLI and the server UI,
+so it lives below both, in the blocks layer; it imports ``headwater.blocks``
+only when called, since the CLI loads it at startup.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def _flatten(annotation: Any) -> Iterator[Any]:
 
 
 def _secret_types() -> tuple[type[Any], ...]:
+    # Deferred: the CLI imports this module at startup; headwater.blocks pulls in pydantic.
     from pydantic import SecretBytes, SecretStr
 
     from headwater.blocks import SecretDict
@@ -68,7 +71,7 @@ def _is_subclass(candidate: Any, bases: type[Any] | tuple[type[Any], ...]) -> bo
 
 def field_specs(cls: type[Block]) -> dict[str, FieldSpec]:
     """Every model field of ``cls`` with its kind, in declaration order."""
-    from headwater.blocks import Block
+    from headwater.blocks import Block  # deferred: import time of the CLI (see above)
 
     secret_types = _secret_types()
     specs: dict[str, FieldSpec] = {}
@@ -96,7 +99,7 @@ def field_specs(cls: type[Block]) -> dict[str, FieldSpec]:
 
 def reference_schemes() -> frozenset[str]:
     """Schemes of the installed secret resolvers (for hints; not a validity test)."""
-    from importlib.metadata import entry_points
+    from importlib.metadata import entry_points  # deferred: costly, and only hints need it
 
     schemes = {"env", "file"}
     schemes.update(ep.name for ep in entry_points(group="headwater.secret_resolvers"))
@@ -109,6 +112,6 @@ def is_reference(value: object) -> bool:
     The blocks package decides (known schemes only), so a secret that merely looks
     like a URL (``https://hooks...``) is a value, exactly as it is when saved.
     """
-    from headwater.blocks import is_secret_reference
+    from headwater.blocks import is_secret_reference  # deferred: import time of the CLI
 
     return is_secret_reference(value)

@@ -1,7 +1,8 @@
 """Plain dictionaries of block-related records for ``-o json`` and tables.
 
 The records come from ``headwater.blocks`` as dataclasses, named tuples or
-pydantic models; the CLI turns any of them into a JSON-ready dict the same way.
+pydantic models; the CLI (and, for block types, the API) turns any of them
+into a JSON-ready dict the same way.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from headwater.cli._block_fields import field_specs
+from headwater._block_fields import field_specs
 
 if TYPE_CHECKING:
     from headwater.blocks import Block

@@ -1,11 +1,11 @@
-"""Block data as the CLI shows and exports it: secrets masked or as references.
+"""Block data as the CLI and the server UI show and export it: secrets masked or as references.
 
 A secret field that holds a reference (``env://DB_PASSWORD``) is shown as the
 reference, since the reference is not the secret. A secret field that holds a
 literal value is shown as ``********`` and exported as a placeholder. Nested
 blocks are shown inline; in exports a nested block that has its own saved
 document is written as ``{"$block": "slug/name"}`` so applying the file keeps
-it shared.
+it shared. Shared by the CLI and the server, so it lives below both.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from headwater.cli._block_fields import field_specs, is_reference
+from headwater._block_fields import field_specs, is_reference
 
 if TYPE_CHECKING:
     from headwater.blocks import Block
