@@ -36,10 +36,10 @@ def engine_retry(monkeypatch: pytest.MonkeyPatch) -> Callable[[State | Exception
             return state
 
         try:
-            import headwater._engine.retry as module
+            import headwater._flow_retry as module
         except ImportError:
-            module = types.ModuleType("headwater._engine.retry")
-            monkeypatch.setitem(sys.modules, "headwater._engine.retry", module)
+            module = types.ModuleType("headwater._flow_retry")
+            monkeypatch.setitem(sys.modules, "headwater._flow_retry", module)
         monkeypatch.setattr(module, "retry_flow_run", retry_flow_run, raising=False)
         return calls
 

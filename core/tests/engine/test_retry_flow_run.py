@@ -1,4 +1,4 @@
-"""headwater._engine.retry.retry_flow_run: same id, run_count + 1, cached task results reused."""
+"""headwater._flow_retry.retry_flow_run: same id, run_count + 1, cached task results reused."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from headwater._engine.retry import RetryRefused, retry_flow_run
+from headwater._flow_retry import RetryRefused, retry_flow_run
 from headwater._store import get_store
 from headwater.errors import ObjectNotFound
 

@@ -403,7 +403,7 @@ def _failed_script_run(tmp_path: Path, body: str = "") -> tuple[FlowRunRecord, P
 
 
 def test_retry_proposes_awaiting_retry_then_claims(store: Store, tmp_path: Path) -> None:
-    from headwater._engine.retry import retry_flow_run
+    from headwater._flow_retry import retry_flow_run
 
     run, marker = _failed_script_run(tmp_path)
     marker.touch()
@@ -422,7 +422,7 @@ def test_retry_proposes_awaiting_retry_then_claims(store: Store, tmp_path: Path)
 
 
 def test_retry_refuses_when_another_client_claimed_first(store: Store, tmp_path: Path) -> None:
-    from headwater._engine.retry import RetryRefused, _claim
+    from headwater._flow_retry import RetryRefused, _claim
 
     run, _ = _failed_script_run(tmp_path)
     stale = store.read_flow_run(run.id)  # what a racing retry read: Failed

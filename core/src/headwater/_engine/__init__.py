@@ -1,6 +1,5 @@
 """Engine internals: how one flow run or task run is carried out.
 
 Nothing here is public API. :mod:`headwater.flows`, :mod:`headwater.tasks`,
-:mod:`headwater.futures` and :mod:`headwater.task_runners` are the public faces;
-the CLI calls :func:`headwater._engine.retry.retry_flow_run`.
+:mod:`headwater.futures` and :mod:`headwater.task_runners` are the public faces.
 """

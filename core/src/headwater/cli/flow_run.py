@@ -216,7 +216,7 @@ def retry_flow_run(flow_run_id: IdArgument, output: OutputOption = OutputFormat.
     store = open_store()
     run = find_flow_run(store, flow_run_id)
     try:
-        from headwater._engine.retry import retry_flow_run as engine_retry
+        from headwater._flow_retry import retry_flow_run as engine_retry
     except ImportError as exc:
         raise CliError(f"flow-run retry is not available in this installation ({exc})") from None
     try:
