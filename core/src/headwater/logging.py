@@ -224,7 +224,7 @@ class ConsoleHandler(_logging.StreamHandler):  # type: ignore[type-arg]
         self._fixed_stream = stream
         self.setFormatter(ConsoleFormatter())
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> IO[str]:
         return self._fixed_stream if self._fixed_stream is not None else sys.stderr
 

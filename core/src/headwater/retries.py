@@ -82,7 +82,7 @@ def retry_delays(
     return delays[:retries]
 
 
-def apply_jitter(delay: float, factor: float | None, rng: _Random = random) -> float:  # type: ignore[assignment]
+def apply_jitter(delay: float, factor: float | None, rng: _Random = random) -> float:
     """``delay`` plus a random extra of up to ``factor * delay`` (never below 0).
 
     ``factor`` is ``retry_jitter_factor``; ``None`` or 0 returns ``delay``

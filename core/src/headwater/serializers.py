@@ -309,7 +309,7 @@ class CompressedSerializer(Serializer):
         self.inner = get_serializer(serializer)
         self.level = level
 
-    @property  # type: ignore[override]
+    @property
     def type(self) -> str:  # type: ignore[override]
         return f"compressed/{self.inner.type}"
 

@@ -294,7 +294,7 @@ class Task(Generic[P, R]):
         if instance is None:
             return self
         bound = self.with_options()
-        method = self.fn.__get__(instance, owner)  # type: ignore[attr-defined]
+        method = self.fn.__get__(instance, owner)
         bound.fn = method
         bound._spec = CallSpec(method)
         return bound

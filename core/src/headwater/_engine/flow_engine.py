@@ -164,7 +164,7 @@ async def run_flow_async(
                         run.enter_body(runner, is_async=True)
                         try:
                             args_, kwargs_ = flow._spec.to_call(run.parameters)
-                            coro: Coroutine[Any, Any, Any] = flow.fn(*args_, **kwargs_)  # type: ignore[assignment]
+                            coro: Coroutine[Any, Any, Any] = flow.fn(*args_, **kwargs_)
                             if flow.timeout_seconds is None:
                                 value = await coro
                             else:

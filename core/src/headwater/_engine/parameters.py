@@ -87,7 +87,7 @@ class CallSpec:
         """``(args, kwargs)`` that call the function with ``params``."""
         if self.simple:
             return (), dict(params)
-        bound = inspect.BoundArguments(self.signature, dict(params))  # type: ignore[arg-type]
+        bound = inspect.BoundArguments(self.signature, dict(params))
         return bound.args, bound.kwargs
 
 

@@ -137,7 +137,7 @@ async def _attempts_async(run: TaskRun, params: dict[str, Any]) -> State:
         run.start_attempt()
         try:
             args, kwargs = ((), params) if spec.simple else spec.to_call(params)
-            coro: Coroutine[Any, Any, Any] = task.fn(*args, **kwargs)  # type: ignore[assignment]
+            coro: Coroutine[Any, Any, Any] = task.fn(*args, **kwargs)
             if timeout is None:
                 value = await coro
             else:

@@ -180,7 +180,7 @@ class Block(BaseModel):
                 name for name, info in cls.model_fields.items() if _mentions_secret(info.annotation)
             )
             type.__setattr__(cls, "_hw_secret_fields", cached)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     @classmethod
     def block_json_schema(cls) -> dict[str, Any]:

@@ -307,7 +307,7 @@ class _OwnSecret(_Located, Secret[Any]):
         return out
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and stored_secret(other) == self._secret_value  # type: ignore[arg-type]
+        return type(other) is type(self) and stored_secret(other) == self._secret_value
 
     def __hash__(self) -> int:
         return hash(repr(self._secret_value))

@@ -29,7 +29,7 @@ def _source(field_name: str) -> str:
 
 def _plain(value: object) -> str | bool | float | None:
     if value is None or isinstance(value, bool | int | float | str):
-        return value  # type: ignore[return-value]
+        return value
     return str(value)
 
 

@@ -250,7 +250,7 @@ class AwsCredentials(CredentialsBlock[Any]):
     def _shared(self, client_type: str, build: Callable[[boto3.Session, dict[str, Any]], C]) -> C:
         return self.cached_client(client_type, self._client_factory(client_type, build))
 
-    def get_client(self, client_type: str, **client_kwargs: Any) -> Any:  # type: ignore[override]
+    def get_client(self, client_type: str, **client_kwargs: Any) -> Any:
         """A boto3 client for ``client_type`` (``"s3"``, ``"secretsmanager"``...).
 
         Without extra arguments the client is created once and shared across
