@@ -77,6 +77,28 @@ def test_every_failure_and_the_cancelled_count_are_reported() -> None:
     assert f"{cancelled} transfer(s) not started were cancelled" in notes
 
 
+def test_nothing_starts_after_the_first_failure_however_slow_the_caller_is() -> None:
+    """One worker, a failure at the second job: exactly the first job ran before it,
+    and none after it, even though this thread is busy when the failure happens."""
+    started: list[int] = []
+    busy = threading.Event()
+
+    def job(index: int) -> None:
+        started.append(index)
+        if index == 1:
+            busy.wait(0.5)  # give the lone worker every chance to race ahead
+            raise OSError("job 1 broke")
+
+    jobs = [(f"job-{i}", lambda i=i: job(i)) for i in range(40)]
+    with pytest.raises(OSError, match="job 1 broke") as error:
+        run_transfers(jobs, max_concurrency=1, description="test", progress=False)
+    assert started == [0, 1]
+    assert error.value.__notes__ == [
+        "while transferring job-1",
+        "38 transfer(s) not started were cancelled",
+    ]
+
+
 def test_max_concurrency_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         run_transfers([], max_concurrency=0, description="x")

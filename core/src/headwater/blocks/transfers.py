@@ -13,6 +13,7 @@ removes those it created when the download fails.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -34,41 +35,68 @@ def run_transfers(
 
     The first failure cancels the jobs not yet started, waits for those running
     and is raised, with a note naming its job (and notes on the other failures
-    and the cancelled jobs).
+    and the cancelled jobs). Cancellation does not depend on how fast this
+    thread wakes up: a job checks, in its worker thread, whether another has
+    failed before it starts.
     """
     if max_concurrency < 1:
         raise ValueError(f"max_concurrency must be at least 1 (got {max_concurrency})")
     if not jobs:
         return
+    stop = threading.Event()
+    first: list[int] = []  # index of the first job that failed
+    lock = threading.Lock()
+
+    def guarded(index: int, call: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            if stop.is_set():
+                raise _NotStarted
+            try:
+                return call()
+            except BaseException:
+                with lock:
+                    if not first:
+                        first.append(index)
+                stop.set()
+                raise
+
+        return run
+
     with transfer_progress(len(jobs), description, enabled=progress) as advance:
         workers = min(max_concurrency, len(jobs))
         with ThreadPoolExecutor(workers, thread_name_prefix="headwater-transfer") as pool:
-            names: dict[Future[object], str] = {pool.submit(call): name for name, call in jobs}
-            pending: set[Future[object]] = set(names)
+            futures = [pool.submit(guarded(i, call)) for i, (_, call) in enumerate(jobs)]
+            pending: set[Future[object]] = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                failed = [f for f in done if f.exception() is not None]
-                advance(len(done) - len(failed))
-                if failed:
+                advance(sum(1 for f in done if f.exception() is None))
+                if stop.is_set():
                     cancelled = sum(1 for f in pending if f.cancel())
                     wait(pending)  # the running ones finish before we raise
-                    _raise_first(failed, pending, names, cancelled)
+                    _raise_first(jobs, futures, first[0], cancelled)
+
+
+class _NotStarted(Exception):
+    """A job that saw another fail before it started (counted as cancelled)."""
 
 
 def _raise_first(
-    failed: list[Future[object]],
-    others: set[Future[object]],
-    names: dict[Future[object], str],
+    jobs: Sequence[tuple[str, Callable[[], object]]],
+    futures: list[Future[object]],
+    first: int,
     cancelled: int,
 ) -> None:
-    first, *rest = sorted(failed, key=lambda f: names[f])
-    error = first.exception()
+    error = futures[first].exception()
     assert error is not None
-    error.add_note(f"while transferring {names[first]}")
-    late = rest + [f for f in others if not f.cancelled() and f.exception() is not None]
-    for future in sorted(late, key=lambda f: names[f]):
+    error.add_note(f"while transferring {jobs[first][0]}")
+    for index, future in enumerate(futures):
+        if index == first or future.cancelled():
+            continue
         other = future.exception()
-        error.add_note(f"{names[future]} failed too: {type(other).__name__}: {other}")
+        if isinstance(other, _NotStarted):
+            cancelled += 1
+        elif other is not None:
+            error.add_note(f"{jobs[index][0]} failed too: {type(other).__name__}: {other}")
     if cancelled:
         error.add_note(f"{cancelled} transfer(s) not started were cancelled")
     raise error
