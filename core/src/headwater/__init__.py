@@ -7,10 +7,10 @@ heavy dependency (pydantic, rich, typer, cloudpickle, database drivers).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from headwater._version import __version__
+from headwater.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from headwater._engine.annotations import allow_failure, unmapped
@@ -31,26 +31,16 @@ __all__ = [
     "unmapped",
 ]
 
-_LAZY = {
-    "Flow": "headwater.flows",
-    "flow": "headwater.flows",
-    "Task": "headwater.tasks",
-    "task": "headwater.tasks",
-    "State": "headwater.states",
-    "allow_failure": "headwater._engine.annotations",
-    "unmapped": "headwater._engine.annotations",
-    "get_run_logger": "headwater.logging",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'headwater' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Flow": "headwater.flows",
+        "flow": "headwater.flows",
+        "Task": "headwater.tasks",
+        "task": "headwater.tasks",
+        "State": "headwater.states",
+        "allow_failure": "headwater._engine.annotations",
+        "unmapped": "headwater._engine.annotations",
+        "get_run_logger": "headwater.logging",
+    },
+)
