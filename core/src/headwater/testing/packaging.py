@@ -25,12 +25,14 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -149,15 +151,29 @@ def assert_distribution_layout(project: Path, distribution: str) -> None:
 
 
 def core_project() -> Path:
-    """The core's project folder (the one holding its pyproject.toml), when the core is
-    installed from a checkout (editable); an AssertionError otherwise."""
+    """The core's project folder (the one holding its pyproject.toml): where the
+    installed core came from when it was installed from a local folder (editable or
+    not, as the nox sessions do; PEP 610's ``direct_url.json`` records it), else the
+    checkout the imported package sits in; an AssertionError when neither exists."""
     import headwater
 
-    folder = Path(headwater.__file__).resolve().parents[2]
-    assert (folder / "pyproject.toml").is_file(), (
-        f"the core is not installed from a checkout ({folder} has no pyproject.toml)"
+    candidates: list[Path] = []
+    try:
+        raw = importlib.metadata.distribution("headwater").read_text("direct_url.json")
+    except importlib.metadata.PackageNotFoundError:
+        raw = None
+    if raw:
+        url = str(json.loads(raw).get("url", ""))
+        if url.startswith("file://"):
+            candidates.append(Path(urllib.request.url2pathname(url.removeprefix("file://"))))
+    candidates.append(Path(headwater.__file__).resolve().parents[2])
+    for folder in candidates:
+        if (folder / "pyproject.toml").is_file() and (folder / "src" / "headwater").is_dir():
+            return folder
+    raise AssertionError(
+        "the core is not installed from a local folder or checkout "
+        f"(looked in {', '.join(str(c) for c in candidates)})"
     )
-    return folder
 
 
 def isolated_environ(**extra: str) -> dict[str, str]:
