@@ -121,8 +121,16 @@ def _group(name: str) -> list[str]:
     return list(meta["dependency-groups"][name])
 
 
+def _parallel(folder: Path) -> list[str]:
+    """``-n auto`` for a package whose test extra has pytest-xdist: its tests mostly wait
+    (on moto, PostgreSQL, subprocesses), so a worker per core shortens the session."""
+    meta = tomllib.loads((folder / "pyproject.toml").read_text())
+    extra = meta.get("project", {}).get("optional-dependencies", {}).get("test", [])
+    return ["-n", "auto"] if any(d.startswith("pytest-xdist") for d in extra) else []
+
+
 def _pytest_args(session: nox.Session, path: Path) -> list[str]:
-    return ["pytest", str(path), *session.posargs]
+    return ["pytest", str(path), *_parallel(path.parent), *session.posargs]
 
 
 def _make_test_session(name: str, folder: Path) -> None:

@@ -80,14 +80,32 @@ def test_the_interfaces_live_in_jobs_and_are_re_exported() -> None:
     assert ClockJob.get_block_capabilities() >= {"job"}
 
 
-def test_trigger_wait_and_fetch_result(caplog: pytest.LogCaptureFixture) -> None:
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_trigger_wait_and_fetch_result() -> None:
     job = ClockJob(poll_interval_seconds=0.01, timeout_seconds=5)
     run = job.trigger()
-    with caplog.at_level(logging.INFO, logger="headwater.blocks.clock-job"):
+    # A handler on the block's logger itself: the headwater loggers may not propagate
+    # to the root logger, where caplog listens (on older pytest versions).
+    logger = logging.getLogger("headwater.blocks.clock-job")
+    collect, level = _Collect(), logger.level
+    logger.addHandler(collect)
+    logger.setLevel(logging.INFO)
+    try:
         run.wait_for_completion()
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(level)
     assert run.fetch_result() == "DONE"
     assert run.describe_calls > 3  # it really polled while the job progressed
-    logged = [r.getMessage() for r in caplog.records if r.name == "headwater.blocks.clock-job"]
+    logged = collect.messages
     label = repr(run)
     assert logged == [f"{label} is QUEUED", f"{label} is RUNNING", f"{label} is DONE"]
 

@@ -126,7 +126,14 @@ class CredentialsBlock(Block, Generic[ClientT]):
         if not keep_lock:
             names.append("_client_lock")
         for name in names:
-            private[name] = attributes[name].get_default(call_default_factory=True)
+            attribute = attributes[name]
+            # Not get_default(): its signature changed across pydantic 2.x (floor: 2.7).
+            factory = attribute.default_factory
+            private[name] = (
+                cast("Callable[[], Any]", factory)()
+                if factory is not None
+                else deepcopy(attribute.default)
+            )
 
     def _private_without_caches(self) -> dict[str, Any]:
         skip = {"_client_cache", "_client_lock", *type(self)._cache_attributes}
