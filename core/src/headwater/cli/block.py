@@ -41,6 +41,7 @@ from headwater.cli._output import (
     key_value_table,
     new_table,
 )
+from headwater.cli._safe_yaml import YamlFileError, decode_utf8
 from headwater.errors import ObjectAlreadyExists
 from headwater.masking import mask_secrets
 
@@ -330,13 +331,17 @@ def apply_blocks(
     """Create or update every block in a YAML file, all or nothing; secrets as references."""
     source = str(file)
     if source == "-":
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
         source = "<stdin>"
     else:
         try:
-            text = file.read_text(encoding="utf-8")
+            raw = file.read_bytes()
         except OSError as exc:
             raise CliError(f"cannot read --file {source}: {exc.strerror or exc}") from None
+    try:
+        text = decode_utf8(raw, source=source)
+    except YamlFileError as exc:
+        raise CliError(f"{exc}; nothing applied") from None
     plan = plan_apply(read_entries(text, source=source), source=source)
     if not dry_run:
         apply_plan(plan, source=source)
