@@ -42,7 +42,7 @@ from headwater.cli._output import (
     new_table,
 )
 from headwater.cli._safe_yaml import YamlFileError, decode_utf8
-from headwater.errors import ObjectAlreadyExists
+from headwater.errors import HeadwaterError, ObjectAlreadyExists
 from headwater.masking import mask_secrets
 
 if TYPE_CHECKING:
@@ -368,7 +368,12 @@ def export_blocks(
         typer.Option("--file", "-f", dir_okay=False, help="Write here instead of stdout."),
     ] = None,
 ) -> None:
-    """Write saved blocks as YAML that 'apply' reads; secrets only as references."""
+    """Write saved blocks as YAML that 'apply' reads; secrets only as references.
+
+    A block that cannot be exported here (its type is not installed, or its
+    document no longer loads) is skipped with a warning naming it and why; the
+    others are written, and the command then exits 1.
+    """
     import yaml
 
     # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
@@ -379,9 +384,18 @@ def export_blocks(
         key=lambda d: str(d["address"]),
     )
     entries = []
+    skipped: list[str] = []
     for doc in documents:
         slug, name = split_address(str(doc["address"]))
-        block = find_block(slug, name)
+        try:
+            block = find_block(slug, name)
+        except (CliError, HeadwaterError) as exc:
+            # Without its class nothing says which fields are secret, so the stored
+            # data is never written as is: the block is left out, and said so.
+            reason = mask_secrets(str(exc) or type(exc).__name__)
+            _warn(f"{slug}/{name}: not exported: {reason}")
+            skipped.append(f"{slug}/{name}")
+            continue
 
         def warn(path: str, address: str = f"{slug}/{name}") -> None:
             _warn(
@@ -396,6 +410,11 @@ def export_blocks(
     else:
         file.write_text(text, encoding="utf-8")
         typer.echo(f"Exported {len(entries)} block(s) to {file}.", err=True)
+    if skipped:
+        raise CliError(
+            f"{len(skipped)} of {len(documents)} block(s) not exported ({', '.join(skipped)}); "
+            f"the other {len(entries)} were written"
+        )
 
 
 # --- delete, check, migrate -------------------------------------------------------------
