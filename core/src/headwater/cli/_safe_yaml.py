@@ -42,7 +42,7 @@ __all__ = [
 MAX_DEPTH = 64
 """The deepest nesting of sequences and mappings accepted, aliases expanded."""
 
-MAX_NODES = 100_000
+MAX_NODES = 1_000_000
 """The most nodes (scalars, sequences, mappings) a whole file may expand to."""
 
 MAX_INT_DIGITS = 100
@@ -164,7 +164,7 @@ class _BoundedLoader(yaml.SafeLoader):
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if id(node) not in self._checked_mappings:
             self._checked_mappings.add(id(node))
-            first: dict[Any, ScalarNode | Node] = {}
+            first: dict[Any, Node] = {}
             for key_node, _ in node.value:
                 if key_node.tag == _MERGE_TAG:
                     continue
