@@ -115,6 +115,10 @@ CASES: dict[str, tuple[bytes, tuple[str, ...]]] = {
         b"- type: secret\n  name: a\n  data: {value: env://A, 1: x, 0x1: y}\n",
         ("duplicate key 1",),
     ),
+    "the same alias twice as a key": (
+        b"- type: secret\n  name: a\n  data: {value: env://A, &k x: 1, *k : 2}\n",
+        ("duplicate key 'x'",),
+    ),
     "NUL character": (b"- type: secret\n  name: a\x00\n", ("#x0000", "line 2")),
 }
 

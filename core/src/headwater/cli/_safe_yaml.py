@@ -170,10 +170,11 @@ class _BoundedLoader(yaml.SafeLoader):
                     continue
                 key = self.construct_object(key_node, deep=True)
                 try:
-                    earlier = first.setdefault(key, key_node)
+                    earlier = first.get(key)
+                    first[key] = key_node
                 except TypeError:  # unhashable: the base class reports it
                     continue
-                if earlier is not key_node:
+                if earlier is not None:  # an alias used twice as a key counts too
                     raise ConstructorError(
                         None,
                         None,
