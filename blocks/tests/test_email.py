@@ -17,7 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import ValidationError
 
 from headwater import flow
-from headwater_blocks import NotificationError, SmtpEmail, email_send_message
+from headwater_blocks import NotificationError, SmtpEmail, UnsafeUrlError, email_send_message
 
 from .conftest import free_port
 
@@ -166,6 +166,7 @@ def test_insecure_send_with_cc_bcc_and_attachment(plain_smtp: Mailbox, tmp_path:
     report.write_text("a,b\n1,2\n")
     mail = SmtpEmail(
         smtp_server="127.0.0.1",
+        allow_private_urls=True,
         smtp_port=plain_smtp.port,
         smtp_type="INSECURE",
         from_address="etl@example.com",
@@ -194,6 +195,7 @@ def test_insecure_send_with_cc_bcc_and_attachment(plain_smtp: Mailbox, tmp_path:
 def test_starttls_login_and_notify(starttls_smtp: Mailbox) -> None:
     SmtpEmail(
         smtp_server="127.0.0.1",
+        allow_private_urls=True,
         smtp_port=starttls_smtp.port,
         smtp_type="STARTTLS",
         username=USER,
@@ -214,6 +216,7 @@ def test_ssl_and_the_task_in_a_flow(ssl_smtp: Mailbox, monkeypatch: pytest.Monke
     monkeypatch.setenv("HW_TEST_SMTP_PASSWORD", PASSWORD)
     SmtpEmail(
         smtp_server="127.0.0.1",
+        allow_private_urls=True,
         smtp_port=ssl_smtp.port,
         smtp_type="SSL",
         username=USER,
@@ -237,7 +240,11 @@ def test_ssl_and_the_task_in_a_flow(ssl_smtp: Mailbox, monkeypatch: pytest.Monke
 
 def test_certificate_is_verified_by_default(ssl_smtp: Mailbox) -> None:
     mail = SmtpEmail(
-        smtp_server="127.0.0.1", smtp_port=ssl_smtp.port, username=USER, password=PASSWORD
+        smtp_server="127.0.0.1",
+        allow_private_urls=True,
+        smtp_port=ssl_smtp.port,
+        username=USER,
+        password=PASSWORD,
     )
     result = mail.check()
     assert not result.ok
@@ -248,6 +255,7 @@ def test_certificate_is_verified_by_default(ssl_smtp: Mailbox) -> None:
 def test_wrong_password_fails_without_showing_it(starttls_smtp: Mailbox) -> None:
     mail = SmtpEmail(
         smtp_server="127.0.0.1",
+        allow_private_urls=True,
         smtp_port=starttls_smtp.port,
         smtp_type="STARTTLS",
         username=USER,
@@ -266,6 +274,7 @@ def test_wrong_password_fails_without_showing_it(starttls_smtp: Mailbox) -> None
 def test_check_reports_success(starttls_smtp: Mailbox) -> None:
     result = SmtpEmail(
         smtp_server="127.0.0.1",
+        allow_private_urls=True,
         smtp_port=starttls_smtp.port,
         smtp_type="STARTTLS",
         username=USER,
@@ -279,6 +288,7 @@ def test_check_reports_success(starttls_smtp: Mailbox) -> None:
 def test_unreachable_server_names_it() -> None:
     mail = SmtpEmail(
         smtp_server="127.0.0.1",
+        allow_private_urls=True,
         smtp_port=free_port(),
         smtp_type="INSECURE",
         from_address="a@example.com",
@@ -309,3 +319,98 @@ def test_invalid_values_are_refused() -> None:
         mail.build_message("s", "m", email_to=[])
     with pytest.raises(ValueError, match=r"linefeed|newline|carriage"):
         mail.build_message("s\r\nBcc: evil@example.com", "m", email_to="x@example.com")
+
+
+# -- the private-network guard (the same one the webhooks use) ---------------------------
+
+
+def _loopback_mail(port: int, **fields: Any) -> SmtpEmail:
+    return SmtpEmail(
+        smtp_port=port,
+        smtp_type="INSECURE",
+        from_address="a@example.com",
+        to_addresses=["ops@example.com"],
+        timeout=5,
+        **{"smtp_server": "127.0.0.1", **fields},
+    )
+
+
+def test_loopback_server_is_refused_without_the_opt_in(plain_smtp: Mailbox) -> None:
+    """The real server on 127.0.0.1 gets no connection; the error names the host and the field."""
+    mail = _loopback_mail(plain_smtp.port)
+    with pytest.raises(UnsafeUrlError, match=r"'127\.0\.0\.1'.*allow_private_urls=True"):
+        mail.notify("hello")
+    with pytest.raises(UnsafeUrlError):
+        mail.get_client()
+    result = mail.check()
+    assert not result.ok
+    assert "allow_private_urls=True" in result.message
+    assert plain_smtp.messages == []
+
+    _loopback_mail(plain_smtp.port, allow_private_urls=True).notify("hello")
+    assert len(plain_smtp.messages) == 1
+
+
+def test_ssl_server_on_loopback_is_refused_before_any_tls(ssl_smtp: Mailbox) -> None:
+    mail = SmtpEmail(
+        smtp_server="127.0.0.1", smtp_port=ssl_smtp.port, username=USER, password=PASSWORD
+    )
+    with pytest.raises(UnsafeUrlError, match=r"smtp-email block refuses to connect to"):
+        mail.get_client()
+    assert ssl_smtp.logins == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost",  # a name that resolves to loopback (127.0.0.1 and/or ::1)
+        "::1",  # IPv6 loopback
+        "::ffff:127.0.0.1",  # IPv4-mapped IPv6
+        "::ffff:7f00:1",  # the same, in hex
+        "2130706433",  # 127.0.0.1 as one decimal number
+        "0x7f000001",  # ... in hex
+        "0177.0.0.1",  # ... in octal
+        "127.1",  # ... abbreviated
+        "0.0.0.0",  # unspecified: reaches the local host
+        "169.254.169.254",  # cloud metadata (link-local)
+        "10.0.0.5",
+        "192.168.1.1",
+        "172.16.0.1",
+        "100.64.0.1",  # carrier-grade NAT
+        "fe80::1",  # IPv6 link-local
+        "fd00::1",  # IPv6 unique local
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    ],
+)
+def test_the_class_of_private_destinations_is_refused(plain_smtp: Mailbox, host: str) -> None:
+    """Every spelling of a private address is refused before a connection is made."""
+    with pytest.raises(UnsafeUrlError, match="allow_private_urls=True") as info:
+        _loopback_mail(plain_smtp.port, smtp_server=host).notify("hello")
+    assert repr(host) in str(info.value)
+    assert plain_smtp.messages == []
+
+
+def test_a_name_rebound_to_loopback_is_refused(
+    plain_smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name whose DNS answer is a private address is refused (the answer is stood in)."""
+    import socket
+
+    import headwater_blocks._address_guard as guard
+
+    def resolver(host: str, port: int, *args: Any) -> list[tuple[Any, ...]]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(guard, "_getaddrinfo", resolver)
+    with pytest.raises(UnsafeUrlError, match=r"'mail\.rebind\.test': it resolves to 127\.0\.0\.1"):
+        _loopback_mail(plain_smtp.port, smtp_server="mail.rebind.test").notify("hello")
+    assert plain_smtp.messages == []
+
+
+def test_a_name_is_connected_by_its_checked_address(plain_smtp: Mailbox) -> None:
+    """With the opt-in, a name (localhost) reaches the server through the guard's resolution."""
+    _loopback_mail(plain_smtp.port, smtp_server="localhost", allow_private_urls=True).notify("hi")
+    assert len(plain_smtp.messages) == 1

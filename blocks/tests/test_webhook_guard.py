@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from headwater_blocks import CustomWebhook, DiscordWebhook, SlackWebhook, UnsafeUrlError, check_url
-from headwater_blocks.webhooks import is_private_address
+from headwater_blocks._address_guard import is_private_address
 
 from .conftest import HttpServer
 
@@ -116,7 +116,7 @@ def test_dns_rebinding_is_refused_at_connect_time(
     http_server: HttpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The name is public when checked, then resolves to 127.0.0.1: the connection is refused."""
-    import headwater_blocks.webhooks as webhooks
+    import headwater_blocks._address_guard as guard
 
     answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
     calls: list[str] = []
@@ -125,7 +125,7 @@ def test_dns_rebinding_is_refused_at_connect_time(
         calls.append(host)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
 
-    monkeypatch.setattr(webhooks, "_getaddrinfo", resolver)
+    monkeypatch.setattr(guard, "_getaddrinfo", resolver)
     port = http_server.url.rsplit(":", 1)[1]
     with pytest.raises(UnsafeUrlError, match=r"'rebind\.test'.*127\.0\.0\.1"):
         SlackWebhook(url=f"http://rebind.test:{port}/x").notify("hello")

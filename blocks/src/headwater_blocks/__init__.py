@@ -3,8 +3,8 @@
 - :class:`RemoteFileSystem`: a WritableFileSystem on any fsspec URL (usable as result storage).
 - Notifications: :class:`SlackWebhook`, :class:`MicrosoftTeamsWebhook`,
   :class:`DiscordWebhook`, :class:`CustomWebhook` and :class:`SmtpEmail`
-  (with the :func:`email_send_message` task). Webhooks refuse private and
-  loopback hosts unless the block sets ``allow_private_urls=True``.
+  (with the :func:`email_send_message` task). Webhooks and ``SmtpEmail`` refuse
+  private and loopback hosts unless the block sets ``allow_private_urls=True``.
 - SQL: :class:`SqlAlchemyConnector` (a DatabaseBlock) with the
   :func:`sqlalchemy_query` and :func:`sqlalchemy_execute` tasks.
 - Shell: :class:`ShellOperation` and the :func:`shell_run_command` task.

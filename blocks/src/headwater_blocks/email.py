@@ -5,22 +5,30 @@ first byte, port 465 by default), ``STARTTLS`` (plain connection upgraded to
 TLS, port 587) or ``INSECURE`` (no TLS, port 25; only for servers on a network
 you trust). The password is a secret and may be a reference such as
 ``env://SMTP_PASSWORD``.
+
+Like the webhooks, the block refuses an SMTP server whose name or address is
+private, loopback or link-local (see :mod:`headwater_blocks._address_guard`)
+unless ``allow_private_urls=True`` is set, for an internal relay. The name is
+resolved and checked, and the connection goes to the very address checked (TLS
+still verifies the certificate against the name).
 """
 
 from __future__ import annotations
 
 import mimetypes
 import smtplib
+import socket
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
 from headwater import task
 from headwater.blocks import CheckResult, NotificationBlock
+from headwater_blocks._address_guard import UnsafeUrlError, refuse_private, resolve_host
 from headwater_blocks.webhooks import NotificationError, block_label
 
 __all__ = ["SmtpEmail", "email_send_message"]
@@ -42,6 +50,50 @@ def _addresses(value: str | Sequence[str] | None, field: str) -> list[str]:
                 raise ValueError(f"{field}: {address!r} is not an e-mail address")
             out.append(address)
     return out
+
+
+class _GuardedSMTP(smtplib.SMTP):
+    """An SMTP client whose sockets go only to checked addresses of the server's name.
+
+    ``_get_socket`` is where smtplib opens the TCP connection (``SMTP_SSL`` wraps
+    what it returns in TLS for the name, as ``starttls`` does later).
+    """
+
+    def __init__(self, host: str, port: int, *, block: str, allow_private: bool, **kwargs: Any):
+        self._guard_block = block
+        self._guard_allow_private = allow_private
+        super().__init__(host, port, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        addresses = resolve_host(host, port, self._guard_block)
+        if not self._guard_allow_private:
+            refuse_private(host, addresses, self._guard_block, action="connect to")
+        error: OSError | None = None
+        for ip in addresses:
+            try:
+                return socket.create_connection((str(ip), port), timeout, self.source_address)
+            except OSError as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+
+class _GuardedSMTPSSL(smtplib.SMTP_SSL, _GuardedSMTP):
+    """``SMTP_SSL`` over :class:`_GuardedSMTP`'s checked socket."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        block: str,
+        allow_private: bool,
+        context: ssl.SSLContext,
+        timeout: float,
+    ):
+        self._guard_block = block
+        self._guard_allow_private = allow_private
+        smtplib.SMTP_SSL.__init__(self, host, port, timeout=timeout, context=context)
 
 
 class SmtpEmail(NotificationBlock):
@@ -75,6 +127,11 @@ class SmtpEmail(NotificationBlock):
     to_addresses: list[str] = Field(default_factory=list, description="Recipients of notify().")
     verify: bool = Field(default=True, description="Verify the server's TLS certificate.")
     timeout: float = Field(default=30.0, gt=0, description="Connection timeout in seconds.")
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Allow an SMTP server on a private, loopback or link-local address "
+        "(an internal relay).",
+    )
 
     @field_validator("to_addresses")
     @classmethod
@@ -101,17 +158,31 @@ class SmtpEmail(NotificationBlock):
     def get_client(self) -> smtplib.SMTP:
         """A connected SMTP client, with TLS as ``smtp_type`` says and logged in when a username is set.
 
-        The caller closes it (``with block.get_client() as smtp: ...``).
+        The caller closes it (``with block.get_client() as smtp: ...``). Raises
+        :class:`UnsafeUrlError` before connecting when the server is on a private
+        address and ``allow_private_urls`` is not set.
         """
         label = block_label(self)
+        allow_private = self.allow_private_urls
         try:
             server: smtplib.SMTP
             if self.smtp_type == "SSL":
-                server = smtplib.SMTP_SSL(
-                    self.smtp_server, self.port, timeout=self.timeout, context=self._tls_context()
+                server = _GuardedSMTPSSL(
+                    self.smtp_server,
+                    self.port,
+                    timeout=self.timeout,
+                    context=self._tls_context(),
+                    block=label,
+                    allow_private=allow_private,
                 )
             else:
-                server = smtplib.SMTP(self.smtp_server, self.port, timeout=self.timeout)
+                server = _GuardedSMTP(
+                    self.smtp_server,
+                    self.port,
+                    timeout=self.timeout,
+                    block=label,
+                    allow_private=allow_private,
+                )
             try:
                 if self.smtp_type == "STARTTLS":
                     server.starttls(context=self._tls_context())
@@ -133,7 +204,7 @@ class SmtpEmail(NotificationBlock):
         try:
             with self.get_client() as server:
                 server.noop()
-        except NotificationError as exc:
+        except (NotificationError, UnsafeUrlError) as exc:
             return CheckResult(False, str(exc))
         login = f" as {self.username}" if self.username else ""
         return CheckResult(

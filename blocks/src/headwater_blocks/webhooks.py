@@ -20,11 +20,9 @@ and ``{{KEY}}`` is the value of ``KEY`` in the block's ``secrets``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -36,6 +34,12 @@ from pydantic import Field, model_validator
 from headwater.blocks import Block, NotificationBlock, SecretDict
 from headwater.errors import HeadwaterError
 from headwater.masking import mask_secrets
+from headwater_blocks._address_guard import (
+    Resolver,
+    UnsafeUrlError,
+    refuse_private,
+    resolve_host,
+)
 
 __all__ = [
     "CustomWebhook",
@@ -44,15 +48,6 @@ __all__ = [
     "check_url",
     "send_request",
 ]
-
-Resolver = Callable[..., list[tuple[Any, ...]]]
-
-_getaddrinfo: Resolver = socket.getaddrinfo
-"""How host names are resolved (a module attribute so tests can stand in a DNS answer)."""
-
-
-class UnsafeUrlError(HeadwaterError, ValueError):
-    """A block was asked to send a request to a URL it must not reach (private network, bad scheme)."""
 
 
 class NotificationError(HeadwaterError):
@@ -64,69 +59,6 @@ def block_label(block: Block) -> str:
     slug = type(block).get_block_type_slug()
     name = block.block_document_name
     return f"{slug}/{name}" if isinstance(name, str) and name else f"{slug} block"
-
-
-_IP = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def _embedded_ipv4(ip: _IP) -> ipaddress.IPv4Address | None:
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-        if ip.teredo is not None:
-            return ip.teredo[1]
-    return None
-
-
-def is_private_address(ip: _IP) -> bool:
-    """Whether ``ip`` is anything but a public unicast address (IPv4 embedded in IPv6 included)."""
-    embedded = _embedded_ipv4(ip)
-    if embedded is not None and is_private_address(embedded):
-        return True
-    return (
-        not ip.is_global
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-def _addresses(host: str, port: int, block: str, resolver: Resolver | None) -> list[_IP]:
-    """Every address ``host`` resolves to (a literal is its own address); UnsafeUrlError if none."""
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = (resolver or _getaddrinfo)(host, port, 0, socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise UnsafeUrlError(f"{block}: cannot resolve host {host!r} ({exc})") from None
-    found: list[_IP] = []
-    for info in infos:
-        raw = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
-        ip = ipaddress.ip_address(raw)
-        if ip not in found:
-            found.append(ip)
-    if not found:
-        raise UnsafeUrlError(f"{block}: host {host!r} resolves to no address")
-    return found
-
-
-def _refuse_private(host: str, addresses: list[_IP], block: str) -> None:
-    literal = len(addresses) == 1 and str(addresses[0]) == host.strip("[]")
-    for ip in addresses:
-        if is_private_address(ip):
-            where = "is" if literal else f"resolves to {ip}, which is"
-            raise UnsafeUrlError(
-                f"{block} refuses to send to host {host!r}: it {where} a private, loopback, "
-                "link-local or otherwise non-public address; set allow_private_urls=True on "
-                "the block to allow private addresses"
-            )
 
 
 def check_url(
@@ -158,7 +90,9 @@ def check_url(
     if allow_private:
         return
     default_port = 443 if parts.scheme == "https" else 80
-    _refuse_private(host, _addresses(host, port or default_port, block, resolver), block)
+    refuse_private(
+        host, resolve_host(host, port or default_port, block, resolver), block, action="send to"
+    )
 
 
 class _GuardedBackend(httpcore.SyncBackend):
@@ -182,9 +116,9 @@ class _GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        addresses = _addresses(host, port, self._block, None)
+        addresses = resolve_host(host, port, self._block)
         if not self._allow_private:
-            _refuse_private(host, addresses, self._block)
+            refuse_private(host, addresses, self._block, action="send to")
         error: Exception | None = None
         for ip in addresses:
             try:

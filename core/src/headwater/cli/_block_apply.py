@@ -31,6 +31,7 @@ from headwater._block_views import (
 from headwater.cli._block_types import block_class, try_find_block
 from headwater.cli._block_values import describe_validation_error
 from headwater.cli._errors import CliError
+from headwater.cli._safe_yaml import YamlFileError, load_documents
 from headwater.errors import HeadwaterError
 
 if TYPE_CHECKING:
@@ -92,15 +93,10 @@ class _Problems:
 
 
 def _load_yaml(text: str, *, source: str) -> list[Any]:
-    import yaml
-
     try:
-        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise CliError(f"{source}: {problem}{where}; nothing applied") from None
+        return load_documents(text, source=source)
+    except YamlFileError as exc:
+        raise CliError(f"{exc}; nothing applied") from None
 
 
 def read_entries(text: str, *, source: str) -> list[RawEntry]:

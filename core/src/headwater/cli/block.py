@@ -41,7 +41,8 @@ from headwater.cli._output import (
     key_value_table,
     new_table,
 )
-from headwater.errors import ObjectAlreadyExists
+from headwater.cli._safe_yaml import YamlFileError, decode_utf8
+from headwater.errors import HeadwaterError, ObjectAlreadyExists
 from headwater.masking import mask_secrets
 
 if TYPE_CHECKING:
@@ -330,13 +331,17 @@ def apply_blocks(
     """Create or update every block in a YAML file, all or nothing; secrets as references."""
     source = str(file)
     if source == "-":
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
         source = "<stdin>"
     else:
         try:
-            text = file.read_text(encoding="utf-8")
+            raw = file.read_bytes()
         except OSError as exc:
             raise CliError(f"cannot read --file {source}: {exc.strerror or exc}") from None
+    try:
+        text = decode_utf8(raw, source=source)
+    except YamlFileError as exc:
+        raise CliError(f"{exc}; nothing applied") from None
     plan = plan_apply(read_entries(text, source=source), source=source)
     if not dry_run:
         apply_plan(plan, source=source)
@@ -363,7 +368,12 @@ def export_blocks(
         typer.Option("--file", "-f", dir_okay=False, help="Write here instead of stdout."),
     ] = None,
 ) -> None:
-    """Write saved blocks as YAML that 'apply' reads; secrets only as references."""
+    """Write saved blocks as YAML that 'apply' reads; secrets only as references.
+
+    A block that cannot be exported here (its type is not installed, or its
+    document no longer loads) is skipped with a warning naming it and why; the
+    others are written, and the command then exits 1.
+    """
     import yaml
 
     # Deferred: import time; the CLI starts without headwater.blocks (pydantic).
@@ -374,9 +384,18 @@ def export_blocks(
         key=lambda d: str(d["address"]),
     )
     entries = []
+    skipped: list[str] = []
     for doc in documents:
         slug, name = split_address(str(doc["address"]))
-        block = find_block(slug, name)
+        try:
+            block = find_block(slug, name)
+        except (CliError, HeadwaterError) as exc:
+            # Without its class nothing says which fields are secret, so the stored
+            # data is never written as is: the block is left out, and said so.
+            reason = mask_secrets(str(exc) or type(exc).__name__)
+            _warn(f"{slug}/{name}: not exported: {reason}")
+            skipped.append(f"{slug}/{name}")
+            continue
 
         def warn(path: str, address: str = f"{slug}/{name}") -> None:
             _warn(
@@ -391,6 +410,11 @@ def export_blocks(
     else:
         file.write_text(text, encoding="utf-8")
         typer.echo(f"Exported {len(entries)} block(s) to {file}.", err=True)
+    if skipped:
+        raise CliError(
+            f"{len(skipped)} of {len(documents)} block(s) not exported ({', '.join(skipped)}); "
+            f"the other {len(entries)} were written"
+        )
 
 
 # --- delete, check, migrate -------------------------------------------------------------
