@@ -797,9 +797,7 @@ def test_cors_allows_exactly_the_configured_origins(
 def test_cors_allowed_origins_may_write(
     extra: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _set_env(
-        monkeypatch, SERVER_CORS_ORIGINS="https://app.example", SERVER_ADMIN_TOKEN=ADMIN_TOKEN
-    )
+    _set_env(monkeypatch, SERVER_CORS_ORIGINS="https://app.example", SERVER_ADMIN_TOKEN=ADMIN_TOKEN)
     response = extra.post(
         "/api/test-security/things",
         json={"name": "a"},

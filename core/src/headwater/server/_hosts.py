@@ -34,7 +34,7 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
 def split_host(header: str) -> str | None:
-    """The host name of a ``Host`` header value, lowercased (IPv6 without brackets),
+    """The host name of a ``Host`` header value, lowercased (IPv6 compressed, without brackets),
     or ``None`` when the value is not ``name``, ``name:port``, ``[v6]`` or ``[v6]:port``."""
     value = header.strip().lower()
     if value.startswith("["):
@@ -42,10 +42,9 @@ def split_host(header: str) -> str | None:
         if not sep or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
             return None
         try:
-            ipaddress.IPv6Address(inside)
+            return ipaddress.IPv6Address(inside).compressed
         except ValueError:
             return None
-        return inside
     name, sep, port = value.partition(":")
     if sep and not port.isdigit():
         return None
@@ -55,10 +54,11 @@ def split_host(header: str) -> str | None:
 
 
 def _normalise(name: str) -> str:
-    name = name.strip().lower()
-    if name.startswith("[") and name.endswith("]"):
-        return name[1:-1]
-    return name
+    name = name.strip().lower().removeprefix("[").removesuffix("]")
+    try:
+        return ipaddress.ip_address(name).compressed
+    except ValueError:
+        return name
 
 
 def host_allowed(header: str | None, extra: frozenset[str], scope: Scope | None = None) -> bool:
