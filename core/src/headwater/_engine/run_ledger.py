@@ -15,6 +15,7 @@ import os
 import re
 from pathlib import Path
 
+from headwater._files import make_private_dir
 from headwater.settings import get_settings
 
 __all__ = ["record_entrypoint", "recorded_entrypoint"]
@@ -33,7 +34,7 @@ def record_entrypoint(run_id: str, entrypoint: str) -> None:
     path = _path(run_id)
     if path is None:
         return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(entrypoint)
