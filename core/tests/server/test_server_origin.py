@@ -151,12 +151,13 @@ def test_missing_or_duplicated_host_is_refused_on_raw_requests(server_url: str) 
 
 
 def test_allowed_hosts_setting_adds_names(server_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    _set_env(monkeypatch, SERVER_ALLOWED_HOSTS="Headwater.internal, ops.example")
+    _set_env(monkeypatch, SERVER_ALLOWED_HOSTS="Headwater.internal, ops.example:8443, [fd00::5]")
     with httpx.Client(base_url=server_url, timeout=30) as http:
         assert (
             http.get("/api/health", headers={"Host": "headwater.internal:4200"}).status_code == 200
         )
         assert http.get("/api/health", headers={"Host": "OPS.example"}).status_code == 200
+        assert http.get("/api/health", headers={"Host": "[fd00::5]:1"}).status_code == 200
         refused = http.get("/api/health", headers={"Host": "headwater.internal.evil.example"})
         assert refused.status_code == 400
 

@@ -70,7 +70,7 @@ def host_allowed(header: str | None, extra: frozenset[str], scope: Scope | None 
         return False
     if name in LOOPBACK_HOSTS or name in extra:
         return True
-    if name in {_normalise(h) for h in get_settings().server_allowed_hosts}:
+    if name in {split_host(h) or _normalise(h) for h in get_settings().server_allowed_hosts}:
         return True
     server = (scope or {}).get("server")
     return server is not None and name == _normalise(str(server[0]))
