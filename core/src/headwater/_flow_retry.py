@@ -1,7 +1,10 @@
 """Retrying a finished flow run under the same id (what ``headwater flow-run retry`` calls).
 
 The flow is imported again from the run's entrypoint and run with the stored
-parameters; the run keeps its id and its ``run_count`` goes up by one.
+parameters, but only when this machine recorded that entrypoint itself when it
+started the run (:mod:`headwater._engine.run_ledger`): a run planted in the store
+(``POST /api/ingest``) names any file, and importing it would run it. Nothing is
+imported before that check; the run keeps its id and its ``run_count`` goes up by one.
 
 The retry goes through the store's orchestration rules like any other client
 (:mod:`headwater._store.orchestration`): it proposes a SCHEDULED
@@ -24,6 +27,7 @@ from headwater._engine.asyncutils import run_coro_sync
 from headwater._engine.entrypoint import load_entrypoint
 from headwater._engine.flow_engine import RetryOf, run_flow_async, run_flow_sync
 from headwater._engine.recording import has_non_json
+from headwater._engine.run_ledger import recorded_entrypoint
 from headwater._store import get_store
 from headwater._store.records import StateRecord
 from headwater.errors import ConfigurationError, HeadwaterError
@@ -47,7 +51,8 @@ def retry_flow_run(flow_run_id: str) -> State:
 
     Raises :class:`~headwater.errors.ObjectNotFound` for an unknown id and
     :class:`RetryRefused` when the run is not Failed/Crashed/Cancelled, its
-    parameters were not JSON-storable, its flow cannot be imported, or the
+    parameters were not JSON-storable, its entrypoint was not recorded by this
+    machine (HEADWATER_HOME) when it started the run, its flow cannot be imported, or the
     store's rules refuse to let this process claim it (another process claimed
     it first).
     """
@@ -67,6 +72,13 @@ def retry_flow_run(flow_run_id: str) -> State:
     if not record.entrypoint:
         raise RetryRefused(
             f"flow run {record.id} has no entrypoint recorded; its flow cannot be found"
+        )
+    if recorded_entrypoint(record.id) != record.entrypoint:
+        # Checked before anything is imported: the stored entrypoint may have been planted.
+        raise RetryRefused(
+            f"flow run {record.id} cannot be retried here: this machine did not start it "
+            "(HEADWATER_HOME has no record of its entrypoint), so its entrypoint is not "
+            "imported; retry it on the machine and HEADWATER_HOME where it ran"
         )
     try:
         target: Any = load_entrypoint(record.entrypoint)

@@ -99,7 +99,16 @@ class Settings:
     """``HEADWATER_SERVER_READ_TOKEN``: a token that may only read (never secret values)."""
     server_cors_origins: tuple[str, ...] = ()
     """``HEADWATER_SERVER_CORS_ORIGINS``: comma-separated origins allowed cross-origin (default: none,
-    same-origin only)."""
+    same-origin only). Without tokens, only loopback origins are accepted: the server refuses to
+    start with ``*`` or any other origin unless ``HEADWATER_SERVER_ADMIN_TOKEN`` is set."""
+    server_allowed_hosts: tuple[str, ...] = ()
+    """``HEADWATER_SERVER_ALLOWED_HOSTS``: comma-separated host names (without port) the server
+    answers to besides ``localhost``, ``127.0.0.1``, ``[::1]`` and its bind address; a request
+    with any other ``Host`` header gets 400 (a defence against DNS rebinding)."""
+    server_unsafe_allow_remote_without_auth: bool = False
+    """``HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH``: let ``headwater server start``
+    listen on a non-loopback address with no tokens configured (anyone who reaches the port can
+    read every secret and run code); refused by default."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -148,6 +157,15 @@ class Settings:
                 o.strip().rstrip("/")
                 for o in env.get("HEADWATER_SERVER_CORS_ORIGINS", "").split(",")
                 if o.strip()
+            ),
+            server_allowed_hosts=tuple(
+                h.strip().lower()
+                for h in env.get("HEADWATER_SERVER_ALLOWED_HOSTS", "").split(",")
+                if h.strip()
+            ),
+            server_unsafe_allow_remote_without_auth=_bool(
+                "HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH",
+                env.get("HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH", "false"),
             ),
         )
 

@@ -138,7 +138,8 @@ def test_every_route_needs_a_token_except_health_login_and_static(
             assert response.status_code == 303, where
             assert response.headers["location"] == f"/login?next={quote(path, safe='')}", where
     mounts = [r for r in _flat_routes(create_app().routes) if isinstance(r, Mount)]
-    assert [m.path for m in mounts] == ["/static"]
+    assert [m.path for m in mounts] == ["/static", "/api/docs/static"]
+    assert client.get("/api/docs/static/swagger-ui.css").status_code == 401
     assert client.get("/static/headwater.css").status_code == 200
     assert client.post("/static/headwater.css", follow_redirects=False).status_code == 303
 
@@ -796,14 +797,18 @@ def test_cors_allows_exactly_the_configured_origins(
 def test_cors_allowed_origins_may_write(
     extra: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _set_env(monkeypatch, SERVER_CORS_ORIGINS="https://app.example")
+    _set_env(monkeypatch, SERVER_CORS_ORIGINS="https://app.example", SERVER_ADMIN_TOKEN=ADMIN_TOKEN)
     response = extra.post(
-        "/api/test-security/things", json={"name": "a"}, headers={"Origin": "https://app.example"}
+        "/api/test-security/things",
+        json={"name": "a"},
+        headers={"Origin": "https://app.example", **_bearer(ADMIN_TOKEN)},
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "https://app.example"
     refused = extra.post(
-        "/api/test-security/things", json={"name": "b"}, headers={"Origin": "https://x.example"}
+        "/api/test-security/things",
+        json={"name": "b"},
+        headers={"Origin": "https://x.example", **_bearer(ADMIN_TOKEN)},
     )
     assert refused.status_code == 403
     assert SAVED == ["a"]
@@ -812,7 +817,7 @@ def test_cors_allowed_origins_may_write(
 def test_cors_wildcard_sends_no_credentials(
     client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _set_env(monkeypatch, SERVER_CORS_ORIGINS="*")
+    _set_env(monkeypatch, SERVER_CORS_ORIGINS="*", SERVER_ADMIN_TOKEN=ADMIN_TOKEN)
     response = _preflight(client, "https://anything.example")
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"

@@ -45,6 +45,7 @@ from headwater._engine.recording import (
     json_safe_parameters,
     state_record,
 )
+from headwater._engine.run_ledger import record_entrypoint
 from headwater._engine.signals import TerminationSignal, sigterm_raises
 from headwater._store import get_store
 from headwater._store.cancellation import CANCELLED_MESSAGE
@@ -217,6 +218,8 @@ class FlowRun:
                 heartbeat=time.time(),
             )
             self.store.create_flow_run(self.record)
+            if flow.entrypoint is not None:
+                _record_entrypoint(self.flow_run_id, flow.entrypoint)
             self.set_state(Pending())
         if log_prints:
             ensure_print_capture()
@@ -448,3 +451,11 @@ class FlowRun:
         if state.type is StateType.CANCELLED:
             return flow.on_cancellation_hooks
         return ()
+
+
+def _record_entrypoint(run_id: str, entrypoint: str) -> None:
+    """Remember the run's entrypoint for retries; a failure only makes it unretryable here."""
+    try:
+        record_entrypoint(run_id, entrypoint)
+    except OSError:
+        pass

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Protocol
 
+from headwater._files import create_private_file
 from headwater.errors import ConfigurationError, StoreError
 from headwater.settings import mask_url_password
 
@@ -107,7 +108,9 @@ class SqliteDialect(Dialect):
 
     def connect(self) -> DBConnection:
         try:
-            self.path.expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # A new database (and its -wal/-shm files, which SQLite gives the database's
+            # mode) is private: 0600 in a 0700 folder.
+            create_private_file(self.path.expanduser())
             conn = sqlite3.connect(
                 self.path.expanduser(),
                 timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,

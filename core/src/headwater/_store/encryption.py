@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from headwater._files import make_private_dir
 from headwater.errors import ConfigurationError
 from headwater.settings import get_settings
 
@@ -72,7 +73,7 @@ def _read_key_file(path: Path) -> bytes:
 def _create_key_file(path: Path) -> bytes:
     """Create the key file atomically (mode 0600); another process may win the race."""
     fernet = _fernet_module()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     key: bytes = fernet.Fernet.generate_key()
     # Unique per call: threads of one process may race to create the key too.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")

@@ -32,15 +32,22 @@ def start(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 4200,
 ) -> None:
-    """Serve the REST API (docs at /api/docs) over the store; migrations run first."""
+    """Serve the REST API (docs at /api/docs) over the store; migrations run first.
+
+    Without HEADWATER_SERVER_ADMIN_TOKEN it refuses a non-loopback --host (unless
+    HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH=true) and foreign CORS origins.
+    """
     import uvicorn
 
     # Deferred: import time; FastAPI loads only for `headwater server start`.
-    from headwater.server import create_app
+    from headwater.server import check_start, create_app
 
+    for warning in check_start(host, get_settings()):
+        typer.echo(warning, err=True)
+    app = create_app(bind_host=host)
     get_embedded_store()  # open now (never HTTP): applies migrations, fails fast on a bad URL
     typer.echo(f"Headwater server on http://{host}:{port}/api (database {_masked_database_url()})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @database_app.command("upgrade")

@@ -6,6 +6,7 @@ themselves, so ``import headwater`` never pays for FastAPI.
 
 from __future__ import annotations
 
+from headwater.server._exposure import check_start
 from headwater.server.app import create_app
 
-__all__ = ["create_app"]
+__all__ = ["check_start", "create_app"]

@@ -9,7 +9,8 @@ UI form posts also declare ``Depends(require_csrf)``; templates put
 settings of that moment:
 
 1. answers CORS: with ``HEADWATER_SERVER_CORS_ORIGINS`` set, Starlette's
-   ``CORSMiddleware`` for exactly those origins; otherwise same-origin only (no
+   ``CORSMiddleware`` for exactly those origins (a 500 naming the setting when they
+   are not loopback and no token is configured); otherwise same-origin only (no
    ``Access-Control-*`` headers, preflights refused with 403);
 2. refuses an unsafe request whose ``Origin`` is neither this server nor an allowed
    origin (CSRF, whether or not authentication is on);
@@ -62,6 +63,7 @@ from headwater.server._csrf import (
     origin_allowed,
     require_csrf,
 )
+from headwater.server._exposure import check_cors
 from headwater.settings import get_settings
 
 __all__ = [
@@ -194,8 +196,14 @@ class SecurityMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            origins = get_settings().server_cors_origins
+            settings = get_settings()
+            origins = settings.server_cors_origins
             if origins:
+                try:
+                    check_cors(settings)
+                except ConfigurationError as exc:  # fail closed, naming the setting at fault
+                    await JSONResponse({"detail": str(exc)}, 500)(scope, receive, send)
+                    return
                 await self._cors_app(origins)(scope, receive, send)
                 return
             headers = HTTPConnection(scope).headers
@@ -298,10 +306,12 @@ def install_security(app: FastAPI) -> None:
     """Add the authentication, CORS and CSRF middleware to ``app``.
 
     Raises :class:`~headwater.errors.ConfigurationError` now when the tokens are
-    misconfigured (a read token without an admin token), so ``headwater server start``
-    says so before listening; requests check again, since settings can change.
+    misconfigured (a read token without an admin token) or foreign CORS origins are
+    configured without tokens (:func:`~headwater.server._exposure.check_cors`), so
+    ``headwater server start`` says so before listening; requests check again, since settings can change.
     """
     auth_config()
+    check_cors(get_settings())
     app.add_middleware(SecurityMiddleware)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from headwater._files import make_private_dir
 from headwater._store.records import FlowRunRecord, LogRecord, TaskRunRecord
 from headwater.errors import InvalidStateTransition, ObjectNotFound
 from headwater.server._params import current_store
@@ -331,8 +332,7 @@ def cancel(request: Request, flow_run_id: str) -> Response:
 
 
 def _logs_dir() -> str:
-    path = get_settings().home / "logs"
-    path.mkdir(parents=True, exist_ok=True)
+    path = make_private_dir(get_settings().home / "logs")
     return str(path)
 
 
