@@ -96,16 +96,32 @@ def is_private_address(ip: _IP) -> bool:
     )
 
 
-def _addresses(host: str, port: int, block: str, resolver: Resolver | None) -> list[_IP]:
+def _host_text(host: str, secret_field: str | None) -> str:
+    """How an error names the host: itself, or (for a URL from a secret) the field it came from."""
+    return f"host {host!r}" if secret_field is None else f"the host of field {secret_field!r}"
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a lookup failed, without the name looked up (``strerror``, else the type)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return type(exc).__name__
+
+
+def _addresses(
+    host: str, port: int, block: str, resolver: Resolver | None, secret_field: str | None = None
+) -> list[_IP]:
     """Every address ``host`` resolves to (a literal is its own address); UnsafeUrlError if none."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
+    where = _host_text(host, secret_field)
     try:
         infos = (resolver or _getaddrinfo)(host, port, 0, socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise UnsafeUrlError(f"{block}: cannot resolve host {host!r} ({exc})") from None
+        reason = mask_secrets(str(exc)) if secret_field is None else _reason(exc)
+        raise UnsafeUrlError(f"{block}: cannot resolve {where} ({reason})") from None
     found: list[_IP] = []
     for info in infos:
         raw = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
@@ -113,17 +129,21 @@ def _addresses(host: str, port: int, block: str, resolver: Resolver | None) -> l
         if ip not in found:
             found.append(ip)
     if not found:
-        raise UnsafeUrlError(f"{block}: host {host!r} resolves to no address")
+        raise UnsafeUrlError(f"{block}: {where} resolves to no address")
     return found
 
 
-def _refuse_private(host: str, addresses: list[_IP], block: str) -> None:
+def _refuse_private(
+    host: str, addresses: list[_IP], block: str, secret_field: str | None = None
+) -> None:
     literal = len(addresses) == 1 and str(addresses[0]) == host.strip("[]")
     for ip in addresses:
         if is_private_address(ip):
-            where = "is" if literal else f"resolves to {ip}, which is"
+            # An address DNS answered is shown; a literal one is part of the URL, and the
+            # URL is shown only when it is not a secret (its host then is).
+            what = "is" if literal else f"resolves to {ip}, which is"
             raise UnsafeUrlError(
-                f"{block} refuses to send to host {host!r}: it {where} a private, loopback, "
+                f"{block} refuses to send to {_host_text(host, secret_field)}: it {what} a private, loopback, "
                 "link-local or otherwise non-public address; set allow_private_urls=True on "
                 "the block to allow private addresses"
             )
@@ -135,30 +155,40 @@ def check_url(
     block: str,
     allow_private: bool = False,
     resolver: Resolver | None = None,
+    secret_field: str | None = None,
 ) -> None:
     """Refuse ``url`` unless it is http(s) to a host whose every address is public.
 
     ``block`` names the block in the error. ``allow_private=True`` skips the
     address check (for webhooks inside your own network). The URL itself is
     never put in an error, since webhook URLs often carry a token; the host is.
+    ``secret_field`` names the field a secret URL came from (a chat webhook's
+    ``url``, a template filled from ``secrets``): errors then name that field
+    and show no part of the value, neither its scheme, host, port nor the
+    parser's complaint (the "URL" may be a password put in the wrong field);
+    an address the host resolved to is still shown.
     Raises :class:`UnsafeUrlError`.
     """
+    what = "the URL" if secret_field is None else f"the URL in field {secret_field!r}"
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeUrlError(f"{block}: the URL is not valid ({exc})") from None
+        reason = f" ({mask_secrets(str(exc))})" if secret_field is None else ""
+        raise UnsafeUrlError(f"{block}: {what} is not valid{reason}") from None
     if parts.scheme not in ("http", "https"):
-        raise UnsafeUrlError(
-            f"{block}: the URL must start with http:// or https://, not {parts.scheme + '://' if parts.scheme else 'nothing'}"
-        )
+        found = ""
+        if secret_field is None:
+            found = f", not {parts.scheme + '://' if parts.scheme else 'nothing'}"
+        raise UnsafeUrlError(f"{block}: {what} must start with http:// or https://{found}")
     host = parts.hostname
     if not host:
-        raise UnsafeUrlError(f"{block}: the URL has no host")
+        raise UnsafeUrlError(f"{block}: {what} has no host")
     if allow_private:
         return
     default_port = 443 if parts.scheme == "https" else 80
-    _refuse_private(host, _addresses(host, port or default_port, block, resolver), block)
+    addresses = _addresses(host, port or default_port, block, resolver, secret_field)
+    _refuse_private(host, addresses, block, secret_field)
 
 
 class _GuardedBackend(httpcore.SyncBackend):
@@ -170,9 +200,10 @@ class _GuardedBackend(httpcore.SyncBackend):
     the URL's host for SNI and hostname checks).
     """
 
-    def __init__(self, block: str, allow_private: bool) -> None:
+    def __init__(self, block: str, allow_private: bool, secret_field: str | None = None) -> None:
         self._block = block
         self._allow_private = allow_private
+        self._secret_field = secret_field
 
     def connect_tcp(
         self,
@@ -182,9 +213,9 @@ class _GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        addresses = _addresses(host, port, self._block, None)
+        addresses = _addresses(host, port, self._block, None, self._secret_field)
         if not self._allow_private:
-            _refuse_private(host, addresses, self._block)
+            _refuse_private(host, addresses, self._block, self._secret_field)
         error: Exception | None = None
         for ip in addresses:
             try:
@@ -198,10 +229,10 @@ class _GuardedBackend(httpcore.SyncBackend):
 class _GuardedTransport(httpx.BaseTransport):
     """An httpx transport over an httpcore pool that uses :class:`_GuardedBackend`."""
 
-    def __init__(self, block: str, allow_private: bool) -> None:
+    def __init__(self, block: str, allow_private: bool, secret_field: str | None = None) -> None:
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl.create_default_context(cafile=certifi.where()),
-            network_backend=_GuardedBackend(block, allow_private),
+            network_backend=_GuardedBackend(block, allow_private, secret_field),
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -249,18 +280,21 @@ def send_request(
     params: Mapping[str, str] | None = None,
     json: Any = None,
     data: Mapping[str, str] | None = None,
+    secret_field: str | None = None,
 ) -> httpx.Response:
     """Check ``url`` with :func:`check_url`, send one request (no redirects) and require a 2xx answer.
 
     Raises :class:`UnsafeUrlError` before any traffic, or :class:`NotificationError`
     naming the block, the host and the status (never the URL or the body sent).
+    ``secret_field`` names the field a secret URL came from: errors then name
+    it instead of the host (see :func:`check_url`).
     """
     label = block_label(block)
-    check_url(url, block=label, allow_private=allow_private)
-    host = urlsplit(url).hostname
+    check_url(url, block=label, allow_private=allow_private, secret_field=secret_field)
+    where = _host_text(urlsplit(url).hostname or "", secret_field)
     try:
         with httpx.Client(
-            transport=_GuardedTransport(label, allow_private),
+            transport=_GuardedTransport(label, allow_private, secret_field),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
@@ -273,15 +307,20 @@ def send_request(
                 json=json,
                 data=dict(data) if data is not None else None,
             )
+    except httpx.InvalidURL:  # a URL urlsplit accepted but httpx does not (a control character)
+        raise UnsafeUrlError(
+            f"{label}: the URL{'' if secret_field is None else f' in field {secret_field!r}'} "
+            "is not valid"
+        ) from None
     except httpx.HTTPError as exc:
         raise NotificationError(
-            f"{label}: the request to host {host!r} failed: {type(exc).__name__}: "
+            f"{label}: the request to {where} failed: {type(exc).__name__}: "
             f"{mask_secrets(str(exc))}"
         ) from None
     if not response.is_success:
         detail = mask_secrets(response.text[:200].strip())
         raise NotificationError(
-            f"{label}: host {host!r} answered HTTP {response.status_code}"
+            f"{label}: {where} answered HTTP {response.status_code}"
             + (f": {detail}" if detail else "")
         )
     return response
@@ -403,6 +442,8 @@ class CustomWebhook(NotificationBlock):
             self,
             method=self.method,
             url=render(self.url, values),
+            # a URL filled from placeholders may hold a secret: errors name the field
+            secret_field="url" if placeholders(self.url) else None,
             allow_private=self.allow_private_urls,
             timeout=self.timeout,
             headers=render(headers, values),
