@@ -169,3 +169,27 @@ def test_a_run_with_a_masked_parameter_is_not_retried_with_the_mask() -> None:
 )
 def test_is_secret_hint(hint: Any, secret: bool) -> None:
     assert is_secret_hint(hint) is secret
+
+
+def test_a_validation_error_does_not_quote_a_secret(store_url: str) -> None:
+    """The error quotes a bad value cut to 60 characters: masked before it is cut, and
+    never for a secret-annotated parameter."""
+    long_secret = SECRET + "-" + "x" * 80
+    register_secret(long_secret)
+
+    @flow
+    def typed(count: int) -> None:
+        pass
+
+    @flow
+    def keyed(api_key: SecretStr) -> None:
+        pass
+
+    first = typed(long_secret, return_state=True)
+    second = keyed(987654321987, return_state=True)  # not a str: refused, not quoted
+    for state in (first, second):
+        assert state.is_failed()
+        assert "received invalid parameters" in (state.message or "")
+    assert SECRET not in (first.message or "")
+    assert "987654321987" not in (second.message or "")
+    assert _stored("typed") == {"count": MASK}

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from headwater.errors import ParameterValidationError
+from headwater.masking import mask_secrets
 
 __all__ = ["CallSpec", "ParameterValidator", "is_secret_hint"]
 
@@ -221,7 +222,9 @@ class ParameterValidator:
                 errors = exc.errors()
                 reason = errors[0].get("msg", "invalid value") if errors else "invalid value"
                 problems.append(
-                    f"{name!r}: {reason} (expected {_type_name(hint)}, got {type(value).__name__} {_short(value)})"
+                    f"{name!r}: {reason} (expected {_type_name(hint)}, got {type(value).__name__}"
+                    + ("" if is_secret_hint(hint) else f" {_short(value)}")  # a secret: no value
+                    + ")"
                 )
         if problems:
             raise ParameterValidationError(
@@ -231,5 +234,5 @@ class ParameterValidator:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = mask_secrets(repr(value))  # before cutting: a cut secret is no longer matched
     return text if len(text) <= 60 else text[:57] + "..."
