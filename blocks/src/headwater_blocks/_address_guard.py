@@ -23,12 +23,14 @@ from collections.abc import Callable
 from typing import Any
 
 from headwater.errors import HeadwaterError
+from headwater.masking import mask_secrets
 
 __all__ = [
     "OPT_IN_FIELD",
     "Address",
     "Resolver",
     "UnsafeUrlError",
+    "host_text",
     "is_private_address",
     "refuse_private",
     "resolve_host",
@@ -75,18 +77,40 @@ def is_private_address(ip: Address) -> bool:
     )
 
 
+def host_text(host: str, secret_field: str | None) -> str:
+    """How an error names the host: itself, or (for a URL from a secret) the field it came from."""
+    return f"host {host!r}" if secret_field is None else f"the host of field {secret_field!r}"
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a lookup failed, without the name looked up (``strerror``, else the type)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return type(exc).__name__
+
+
 def resolve_host(
-    host: str, port: int, block: str, resolver: Resolver | None = None
+    host: str,
+    port: int,
+    block: str,
+    resolver: Resolver | None = None,
+    secret_field: str | None = None,
 ) -> list[Address]:
-    """Every address ``host`` resolves to (a literal is its own address); UnsafeUrlError if none."""
+    """Every address ``host`` resolves to (a literal is its own address); UnsafeUrlError if none.
+
+    ``secret_field`` names the field when the host came from a secret: errors then
+    name that field and never the host or the resolver's message about it.
+    """
     try:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         pass
+    where = host_text(host, secret_field)
     try:
         infos = (resolver or _getaddrinfo)(host, port, 0, socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise UnsafeUrlError(f"{block}: cannot resolve host {host!r} ({exc})") from None
+        reason = mask_secrets(str(exc)) if secret_field is None else _reason(exc)
+        raise UnsafeUrlError(f"{block}: cannot resolve {where} ({reason})") from None
     found: list[Address] = []
     for info in infos:
         raw = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
@@ -94,21 +118,31 @@ def resolve_host(
         if ip not in found:
             found.append(ip)
     if not found:
-        raise UnsafeUrlError(f"{block}: host {host!r} resolves to no address")
+        raise UnsafeUrlError(f"{block}: {where} resolves to no address")
     return found
 
 
-def refuse_private(host: str, addresses: list[Address], block: str, *, action: str) -> None:
-    """Raise UnsafeUrlError naming ``host`` and :data:`OPT_IN_FIELD` if any address is not public.
+def refuse_private(
+    host: str,
+    addresses: list[Address],
+    block: str,
+    *,
+    action: str,
+    secret_field: str | None = None,
+) -> None:
+    """Raise UnsafeUrlError naming ``host`` (or ``secret_field``, when the host came from a
+    secret) and :data:`OPT_IN_FIELD` if any address is not public.
 
     ``action`` says what the block refuses to do ("send to", "connect to").
     """
     literal = len(addresses) == 1 and str(addresses[0]) == host.strip("[]")
     for ip in addresses:
         if is_private_address(ip):
+            # An address DNS answered is shown; a literal one is part of the host, and the
+            # host is shown only when it is not a secret.
             where = "is" if literal else f"resolves to {ip}, which is"
             raise UnsafeUrlError(
-                f"{block} refuses to {action} host {host!r}: it {where} a private, loopback, "
-                f"link-local or otherwise non-public address; set {OPT_IN_FIELD}=True on "
-                "the block to allow private addresses"
+                f"{block} refuses to {action} {host_text(host, secret_field)}: it {where} a "
+                "private, loopback, link-local or otherwise non-public address; set "
+                f"{OPT_IN_FIELD}=True on the block to allow private addresses"
             )

@@ -39,6 +39,7 @@ class _ChatWebhook(NotificationBlock):
             self,
             method="POST",
             url=self.url.get_secret_value(),
+            secret_field="url",
             allow_private=self.allow_private_urls,
             timeout=self.timeout,
             json=self._payload(body, subject),

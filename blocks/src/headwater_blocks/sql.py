@@ -78,8 +78,11 @@ class SqlAlchemyConnector(DatabaseBlock):
     def _check_url(cls, value: str) -> str:
         try:
             parsed = sa.make_url(value)
-        except (ArgumentError, ValueError) as exc:
-            raise ValueError(f"url is not a SQLAlchemy URL: {exc}") from None
+        except (ArgumentError, ValueError):
+            # Not the parser's message: it may quote the value (a password pasted here).
+            raise ValueError(
+                "url is not a SQLAlchemy URL (dialect+driver://user@host:port/database)"
+            ) from None
         if parsed.password is not None:
             raise ValueError(
                 "url must not contain the password: put it in the 'password' field "

@@ -37,6 +37,7 @@ from headwater.masking import mask_secrets
 from headwater_blocks._address_guard import (
     Resolver,
     UnsafeUrlError,
+    host_text,
     refuse_private,
     resolve_host,
 )
@@ -67,32 +68,40 @@ def check_url(
     block: str,
     allow_private: bool = False,
     resolver: Resolver | None = None,
+    secret_field: str | None = None,
 ) -> None:
     """Refuse ``url`` unless it is http(s) to a host whose every address is public.
 
     ``block`` names the block in the error. ``allow_private=True`` skips the
     address check (for webhooks inside your own network). The URL itself is
     never put in an error, since webhook URLs often carry a token; the host is.
+    ``secret_field`` names the field a secret URL came from (a chat webhook's
+    ``url``, a template filled from ``secrets``): errors then name that field
+    and show no part of the value, neither its scheme, host, port nor the
+    parser's complaint (the "URL" may be a password put in the wrong field);
+    an address the host resolved to is still shown.
     Raises :class:`UnsafeUrlError`.
     """
+    what = "the URL" if secret_field is None else f"the URL in field {secret_field!r}"
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeUrlError(f"{block}: the URL is not valid ({exc})") from None
+        reason = f" ({mask_secrets(str(exc))})" if secret_field is None else ""
+        raise UnsafeUrlError(f"{block}: {what} is not valid{reason}") from None
     if parts.scheme not in ("http", "https"):
-        raise UnsafeUrlError(
-            f"{block}: the URL must start with http:// or https://, not {parts.scheme + '://' if parts.scheme else 'nothing'}"
-        )
+        found = ""
+        if secret_field is None:
+            found = f", not {parts.scheme + '://' if parts.scheme else 'nothing'}"
+        raise UnsafeUrlError(f"{block}: {what} must start with http:// or https://{found}")
     host = parts.hostname
     if not host:
-        raise UnsafeUrlError(f"{block}: the URL has no host")
+        raise UnsafeUrlError(f"{block}: {what} has no host")
     if allow_private:
         return
     default_port = 443 if parts.scheme == "https" else 80
-    refuse_private(
-        host, resolve_host(host, port or default_port, block, resolver), block, action="send to"
-    )
+    addresses = resolve_host(host, port or default_port, block, resolver, secret_field)
+    refuse_private(host, addresses, block, action="send to", secret_field=secret_field)
 
 
 class _GuardedBackend(httpcore.SyncBackend):
@@ -104,9 +113,10 @@ class _GuardedBackend(httpcore.SyncBackend):
     the URL's host for SNI and hostname checks).
     """
 
-    def __init__(self, block: str, allow_private: bool) -> None:
+    def __init__(self, block: str, allow_private: bool, secret_field: str | None = None) -> None:
         self._block = block
         self._allow_private = allow_private
+        self._secret_field = secret_field
 
     def connect_tcp(
         self,
@@ -116,9 +126,11 @@ class _GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        addresses = resolve_host(host, port, self._block)
+        addresses = resolve_host(host, port, self._block, None, self._secret_field)
         if not self._allow_private:
-            refuse_private(host, addresses, self._block, action="send to")
+            refuse_private(
+                host, addresses, self._block, action="send to", secret_field=self._secret_field
+            )
         error: Exception | None = None
         for ip in addresses:
             try:
@@ -132,10 +144,10 @@ class _GuardedBackend(httpcore.SyncBackend):
 class _GuardedTransport(httpx.BaseTransport):
     """An httpx transport over an httpcore pool that uses :class:`_GuardedBackend`."""
 
-    def __init__(self, block: str, allow_private: bool) -> None:
+    def __init__(self, block: str, allow_private: bool, secret_field: str | None = None) -> None:
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl.create_default_context(cafile=certifi.where()),
-            network_backend=_GuardedBackend(block, allow_private),
+            network_backend=_GuardedBackend(block, allow_private, secret_field),
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -183,18 +195,21 @@ def send_request(
     params: Mapping[str, str] | None = None,
     json: Any = None,
     data: Mapping[str, str] | None = None,
+    secret_field: str | None = None,
 ) -> httpx.Response:
     """Check ``url`` with :func:`check_url`, send one request (no redirects) and require a 2xx answer.
 
     Raises :class:`UnsafeUrlError` before any traffic, or :class:`NotificationError`
     naming the block, the host and the status (never the URL or the body sent).
+    ``secret_field`` names the field a secret URL came from: errors then name
+    it instead of the host (see :func:`check_url`).
     """
     label = block_label(block)
-    check_url(url, block=label, allow_private=allow_private)
-    host = urlsplit(url).hostname
+    check_url(url, block=label, allow_private=allow_private, secret_field=secret_field)
+    where = host_text(urlsplit(url).hostname or "", secret_field)
     try:
         with httpx.Client(
-            transport=_GuardedTransport(label, allow_private),
+            transport=_GuardedTransport(label, allow_private, secret_field),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
@@ -207,15 +222,20 @@ def send_request(
                 json=json,
                 data=dict(data) if data is not None else None,
             )
+    except httpx.InvalidURL:  # a URL urlsplit accepted but httpx does not (a control character)
+        raise UnsafeUrlError(
+            f"{label}: the URL{'' if secret_field is None else f' in field {secret_field!r}'} "
+            "is not valid"
+        ) from None
     except httpx.HTTPError as exc:
         raise NotificationError(
-            f"{label}: the request to host {host!r} failed: {type(exc).__name__}: "
+            f"{label}: the request to {where} failed: {type(exc).__name__}: "
             f"{mask_secrets(str(exc))}"
         ) from None
     if not response.is_success:
         detail = mask_secrets(response.text[:200].strip())
         raise NotificationError(
-            f"{label}: host {host!r} answered HTTP {response.status_code}"
+            f"{label}: {where} answered HTTP {response.status_code}"
             + (f": {detail}" if detail else "")
         )
     return response
@@ -337,6 +357,8 @@ class CustomWebhook(NotificationBlock):
             self,
             method=self.method,
             url=render(self.url, values),
+            # a URL filled from placeholders may hold a secret: errors name the field
+            secret_field="url" if placeholders(self.url) else None,
             allow_private=self.allow_private_urls,
             timeout=self.timeout,
             headers=render(headers, values),

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from headwater._engine.asyncutils import run_coro_sync
 from headwater._engine.entrypoint import load_entrypoint
 from headwater._engine.flow_engine import RetryOf, run_flow_async, run_flow_sync
-from headwater._engine.recording import has_non_json
+from headwater._engine.recording import has_masked, has_non_json
 from headwater._engine.run_ledger import recorded_entrypoint
 from headwater._store import get_store
 from headwater._store.records import StateRecord
@@ -51,8 +51,9 @@ def retry_flow_run(flow_run_id: str) -> State:
 
     Raises :class:`~headwater.errors.ObjectNotFound` for an unknown id and
     :class:`RetryRefused` when the run is not Failed/Crashed/Cancelled, its
-    parameters were not JSON-storable, its entrypoint was not recorded by this
-    machine (HEADWATER_HOME) when it started the run, its flow cannot be imported, or the
+    parameters were not JSON-storable or held a secret (stored masked), its entrypoint
+    was not recorded by this machine (HEADWATER_HOME) when it started the run, its flow
+    cannot be imported, or the
     store's rules refuse to let this process claim it (another process claimed
     it first).
     """
@@ -68,6 +69,13 @@ def retry_flow_run(flow_run_id: str) -> State:
         raise RetryRefused(
             f"flow run {record.id} cannot be retried: its parameter(s) {', '.join(map(repr, bad))} "
             "were not JSON values, so they were not stored"
+        )
+    masked = [name for name, value in record.parameters.items() if has_masked(value)]
+    if masked:
+        raise RetryRefused(
+            f"flow run {record.id} cannot be retried: its parameter(s) "
+            f"{', '.join(map(repr, masked))} held a secret, which was stored masked; "
+            "run the flow again with the secret instead"
         )
     if not record.entrypoint:
         raise RetryRefused(

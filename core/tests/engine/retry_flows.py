@@ -33,3 +33,8 @@ def pipeline(x: int, marker: str) -> str:
 @flow
 def takes_object(obj: object) -> None:
     raise ValueError(f"failed with {obj!r} in {os.getpid()}")
+
+
+@flow
+def takes_password(password: str) -> None:
+    raise ValueError("the database refused the password")

@@ -42,7 +42,7 @@ from headwater._engine.naming import format_run_name, generate_slug
 from headwater._engine.recording import (
     display_state,
     exception_message,
-    json_safe_parameters,
+    recorded_parameters,
     state_record,
 )
 from headwater._engine.run_ledger import record_entrypoint
@@ -207,7 +207,7 @@ class FlowRun:
                 flow_name=flow.name,
                 name=self.name,
                 created=time.time(),
-                parameters=json_safe_parameters(raw),
+                parameters=recorded_parameters(raw, flow._validator.secret_names()),
                 tags=sorted(flow.tags),
                 parent_flow_run_id=self.parent.flow_run_id if self.parent is not None else None,
                 parent_task_run_id=self.parent_task_run_id,

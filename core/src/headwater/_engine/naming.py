@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from headwater.errors import ConfigurationError
+from headwater.masking import mask_secrets
 
 __all__ = ["format_run_name", "generate_slug"]
 
@@ -40,6 +41,7 @@ def format_run_name(
 
     A callable is called with no arguments (it can read the run context). A
     string is a ``str.format`` template whose fields are parameter names.
+    Registered secrets are masked: the name is stored and shown everywhere.
     """
     if callable(template):
         name = template()
@@ -47,9 +49,9 @@ def format_run_name(
             raise ConfigurationError(
                 f"{option} callable must return a str, got {type(name).__name__}"
             )
-        return name
+        return mask_secrets(name)
     try:
-        return template.format(**parameters)
+        return mask_secrets(template.format(**parameters))
     except (KeyError, IndexError) as exc:
         raise ConfigurationError(
             f"{option}={template!r} refers to {exc} which is not a parameter "

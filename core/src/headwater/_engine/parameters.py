@@ -7,6 +7,10 @@ parameters), because binding happens on every task call.
 
 :class:`ParameterValidator` checks a flow's parameters against its type hints
 with pydantic (imported on first use); the adapters are built once per flow.
+It also names the parameters annotated with a secret type (``SecretStr``,
+``SecretBytes``, pydantic's ``Secret[...]`` and its subclasses, alone or inside
+``Optional``, unions, ``Annotated`` and containers): the engine records them
+masked, whatever value they were called with.
 """
 
 from __future__ import annotations
@@ -18,11 +22,30 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from headwater.errors import ParameterValidationError
+from headwater.masking import mask_secrets
 
-__all__ = ["CallSpec", "ParameterValidator"]
+__all__ = ["CallSpec", "ParameterValidator", "is_secret_hint"]
 
 _EMPTY = inspect.Parameter.empty
 _POK = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_SECRET_BASES = frozenset({"Secret", "SecretBytes", "SecretStr", "_SecretBase", "_SecretField"})
+"""Names of pydantic's secret classes (matched by name and module, so pydantic is not imported)."""
+
+
+def is_secret_hint(hint: Any, _depth: int = 0) -> bool:
+    """Whether ``hint`` is, or contains, a pydantic secret type."""
+    if _depth > 10:
+        return False
+    if isinstance(hint, type):
+        return any(
+            klass.__name__ in _SECRET_BASES
+            and str(getattr(klass, "__module__", "")).startswith("pydantic")
+            for klass in hint.__mro__
+        )
+    origin = typing.get_origin(hint)
+    if origin is not None and is_secret_hint(origin, _depth + 1):
+        return True
+    return any(is_secret_hint(arg, _depth + 1) for arg in typing.get_args(hint))
 
 
 class CallSpec:
@@ -114,7 +137,27 @@ class ParameterValidator:
         self._spec = spec
         self._lock = threading.Lock()
         self._hints: dict[str, Any] | None = None
+        self._secret_names: frozenset[str] | None = None
         self._adapters: dict[str, Any] = {}
+
+    def _get_hints(self) -> dict[str, Any]:
+        hints = self._hints
+        if hints is None:
+            with self._lock:
+                if self._hints is None:
+                    self._hints = self._resolve_hints()
+                hints = self._hints
+        return hints
+
+    def secret_names(self) -> frozenset[str]:
+        """The parameters annotated with a secret type (see the module docs)."""
+        names = self._secret_names
+        if names is None:
+            names = frozenset(
+                name for name, hint in self._get_hints().items() if is_secret_hint(hint)
+            )
+            self._secret_names = names
+        return names
 
     def _resolve_hints(self) -> dict[str, Any]:
         try:
@@ -154,12 +197,7 @@ class ParameterValidator:
 
     def validate(self, params: dict[str, Any], *, flow_name: str) -> dict[str, Any]:
         """Validated parameters; :class:`ParameterValidationError` naming each bad one."""
-        hints = self._hints
-        if hints is None:
-            with self._lock:
-                if self._hints is None:
-                    self._hints = self._resolve_hints()
-                hints = self._hints
+        hints = self._get_hints()
         if not hints:
             return params
         out = dict(params)
@@ -184,7 +222,9 @@ class ParameterValidator:
                 errors = exc.errors()
                 reason = errors[0].get("msg", "invalid value") if errors else "invalid value"
                 problems.append(
-                    f"{name!r}: {reason} (expected {_type_name(hint)}, got {type(value).__name__} {_short(value)})"
+                    f"{name!r}: {reason} (expected {_type_name(hint)}, got {type(value).__name__}"
+                    + ("" if is_secret_hint(hint) else f" {_short(value)}")  # a secret: no value
+                    + ")"
                 )
         if problems:
             raise ParameterValidationError(
@@ -194,5 +234,5 @@ class ParameterValidator:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = mask_secrets(repr(value))  # before cutting: a cut secret is no longer matched
     return text if len(text) <= 60 else text[:57] + "..."

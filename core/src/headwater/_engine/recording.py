@@ -12,16 +12,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater._store.records import RunKind, StateRecord
-from headwater.masking import mask_secrets
+from headwater.masking import MASK, mask_secrets
 from headwater.states import State, StateType
 
 __all__ = [
     "NOT_JSON_MARKER",
     "display_state",
     "exception_message",
+    "has_masked",
     "has_non_json",
     "json_safe",
     "json_safe_parameters",
+    "recorded_parameters",
     "state_record",
 ]
 
@@ -73,7 +75,7 @@ def json_safe(value: Any, _depth: int = 0) -> Any:
             return [json_safe(v, _depth + 1) for v in value]
         if type(value) is dict and all(type(k) is str for k in value):
             return {k: json_safe(v, _depth + 1) for k, v in value.items()}
-    text = repr(value)
+    text = mask_secrets(repr(value))  # before cutting: a cut secret is no longer matched
     if len(text) > _MAX_REPR:
         text = text[: _MAX_REPR - 3] + "..."
     return {NOT_JSON_MARKER: text}
@@ -82,6 +84,44 @@ def json_safe(value: Any, _depth: int = 0) -> Any:
 def json_safe_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Parameters as the store keeps them: JSON values, or marked summaries of the rest."""
     return {name: json_safe(value) for name, value in parameters.items()}
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {mask_secrets(k): _masked(v) for k, v in value.items()}
+    return value
+
+
+def recorded_parameters(
+    parameters: Mapping[str, Any], secret_names: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Parameters as the store keeps them, with no secret in them.
+
+    :func:`json_safe_parameters`, then every registered secret masked in every
+    string (keys included), and each parameter named in ``secret_names`` (those
+    annotated as a secret type, ``SecretStr`` and the like) replaced whole by
+    ``********``, whatever value it was called with. The run itself gets the
+    real values; only the record is masked.
+    """
+    return {
+        mask_secrets(name): MASK if name in secret_names else _masked(json_safe(value))
+        for name, value in parameters.items()
+    }
+
+
+def has_masked(value: Any) -> bool:
+    """Whether a stored parameter holds the mask, so its real value was never stored."""
+    if isinstance(value, str):
+        return MASK in value
+    if isinstance(value, dict):
+        return any(has_masked(k) or has_masked(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_masked(v) for v in value)
+    return False
 
 
 def has_non_json(value: Any) -> bool:
