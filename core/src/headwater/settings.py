@@ -100,6 +100,10 @@ class Settings:
     server_cors_origins: tuple[str, ...] = ()
     """``HEADWATER_SERVER_CORS_ORIGINS``: comma-separated origins allowed cross-origin (default: none,
     same-origin only)."""
+    results_json_allowed_modules: tuple[str, ...] = ()
+    """``HEADWATER_RESULTS_JSON_ALLOWED_MODULES``: comma-separated modules (each with its
+    submodules) whose namedtuple, Enum, pydantic model and dataclass types the JSON result
+    serializer may rebuild, besides ``__main__`` and the running flow's and task's modules."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -148,6 +152,11 @@ class Settings:
                 o.strip().rstrip("/")
                 for o in env.get("HEADWATER_SERVER_CORS_ORIGINS", "").split(",")
                 if o.strip()
+            ),
+            results_json_allowed_modules=tuple(
+                m.strip()
+                for m in env.get("HEADWATER_RESULTS_JSON_ALLOWED_MODULES", "").split(",")
+                if m.strip()
             ),
         )
 
