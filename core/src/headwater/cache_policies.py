@@ -11,6 +11,11 @@ Policies compose: ``INPUTS + TASK_SOURCE`` hashes both parts (parts that give
 ``INPUTS + TASK_SOURCE + RUN_ID``: a task called again with the same inputs
 within the same flow run reuses its result.
 
+Secrets in inputs and parameters (``SecretStr`` fields of blocks, say) count
+by their values: they go into the key through a keyed hash
+(:func:`secret_hash_key`), so two blocks that differ only in a password never
+share a cached result, and a key reveals nothing of the password.
+
 A policy that cannot hash what it must (an input holding a lock, say) raises
 :class:`UnhashableInputsError`, never a silently weaker key: a key missing an
 input would make runs with different inputs share a result.
@@ -50,6 +55,7 @@ __all__ = [
     "RunId",
     "TaskSource",
     "UnhashableInputsError",
+    "secret_hash_key",
     "source_hash",
     "task_input_hash",
 ]
@@ -57,6 +63,20 @@ __all__ = [
 
 class UnhashableInputsError(HeadwaterError, ValueError):
     """A cache policy could not hash the values its key depends on."""
+
+
+def secret_hash_key() -> bytes:
+    """The key of the keyed hash of secrets in cache keys.
+
+    Derived from the installation's encryption key (``HEADWATER_ENCRYPTION_KEY``
+    or ``<HEADWATER_HOME>/encryption.key``), never stored: hosts that share that
+    key share cache keys of inputs holding secrets, and nobody without it can
+    test a guessed password against a cache key.
+    """
+    # Deferred: only inputs holding secrets need it (and the store package costs import time).
+    from headwater._store.encryption import derived_key
+
+    return derived_key("cache-keys")
 
 
 class CachePolicy:
@@ -178,7 +198,7 @@ class Inputs(CachePolicy):
         kept = (
             {k: v for k, v in inputs.items() if k not in self.exclude} if self.exclude else inputs
         )
-        key = hash_objects(kept)
+        key = hash_objects(kept, secret_key=secret_hash_key)
         if key is None:
             raise UnhashableInputsError(_unhashable_message(kept, "input"))
         return key
@@ -197,7 +217,11 @@ class Inputs(CachePolicy):
 
 
 def _unhashable_message(values: dict[str, Any], what: str) -> str:
-    bad = [name for name, value in values.items() if hash_objects(value) is None]
+    bad = [
+        name
+        for name, value in values.items()
+        if hash_objects(value, secret_key=secret_hash_key) is None
+    ]
     names = ", ".join(repr(n) for n in bad) or "(unknown)"
     return (
         f"cannot compute a cache key: {what} {names} can be neither JSON-encoded nor pickled; "
@@ -274,7 +298,7 @@ class FlowParameters(CachePolicy):
         flow_parameters: dict[str, Any],
         **kwargs: Any,
     ) -> str | None:
-        key = hash_objects(flow_parameters)
+        key = hash_objects(flow_parameters, secret_key=secret_hash_key)
         if key is None:
             raise UnhashableInputsError(_unhashable_message(flow_parameters, "flow parameter"))
         return key
@@ -338,7 +362,10 @@ def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str |
     task = context.task
     code = getattr(getattr(task, "fn", None), "__code__", None)
     return hash_objects(
-        getattr(task, "task_key", None), code.co_code.hex() if code else None, arguments
+        getattr(task, "task_key", None),
+        code.co_code.hex() if code else None,
+        arguments,
+        secret_key=secret_hash_key,
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import os
 import re
 import threading
@@ -51,6 +52,8 @@ __all__ = [
     "register_storage_scheme",
     "resolve_result_store",
 ]
+
+_logger = logging.getLogger(__name__)
 
 _MAGIC = b"HEADWATER-RESULT/1\n"
 _MAX_HEADER = 64 * 1024
@@ -311,7 +314,11 @@ class ResultStore:
         """The record ``key`` if it is there, readable and not expired, else ``None`` (for cache lookups)."""
         try:
             record = self.read_record(key)
-        except ResultNotFound:
+        except ResultNotFound as exc:
+            if isinstance(exc.__cause__, SerializationError):
+                # A record is there but its value is refused (a type the JSON
+                # serializer does not trust, say): say so, then compute again.
+                _logger.warning("%s; it is ignored and the result is computed again", exc)
             return None
         return None if record.metadata.is_expired() else record
 

@@ -9,6 +9,9 @@ it was written. Two ship with the core:
 - :class:`JSONSerializer` (``"json"``): readable records. Values JSON lacks
   (datetimes, UUIDs, decimals, paths, sets, tuples, bytes, pydantic models,
   dataclasses) are written in a tagged form and come back as the same type.
+  Reading rebuilds only real namedtuple, Enum, pydantic model and dataclass
+  types from trusted modules (:func:`allowed_json_modules`): a record names
+  its types, and a planted record must not make the reader call anything else.
 
 Subclasses that set ``type`` register themselves, so records written by a
 custom serializer are readable once its module is imported.
@@ -32,7 +35,9 @@ from typing import Any, ClassVar
 
 import cloudpickle
 
+from headwater.context import flow_run_ctx, task_run_ctx
 from headwater.errors import ConfigurationError, HeadwaterError
+from headwater.settings import get_settings
 
 __all__ = [
     "CompressedSerializer",
@@ -40,6 +45,7 @@ __all__ = [
     "PickleSerializer",
     "SerializationError",
     "Serializer",
+    "allowed_json_modules",
     "decode_json_value",
     "encode_json_value",
     "get_serializer",
@@ -120,8 +126,67 @@ def _class_path(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _import_class(path: str) -> type:
+_KIND_NAMES = {
+    "namedtuple": "namedtuple",
+    "enum": "Enum",
+    "pydantic": "pydantic BaseModel",
+    "dataclass": "dataclass",
+}
+
+
+def allowed_json_modules() -> tuple[str, ...]:
+    """The modules whose types :class:`JSONSerializer` may rebuild, here and now.
+
+    ``__main__``, the modules of the running flow's and task's functions (when
+    there is a run), and ``HEADWATER_RESULTS_JSON_ALLOWED_MODULES``. Each entry
+    allows its submodules too.
+    """
+    allowed = ["__main__"]
+    for ctx_var, attr in ((flow_run_ctx, "flow"), (task_run_ctx, "task")):
+        ctx = ctx_var.get()
+        fn = getattr(getattr(ctx, attr, None), "fn", None)
+        module = getattr(fn, "__module__", None)
+        if isinstance(module, str) and module not in allowed:
+            allowed.append(module)
+    allowed.extend(m for m in get_settings().results_json_allowed_modules if m not in allowed)
+    return tuple(allowed)
+
+
+def _module_allowed(module_name: str, allowed: tuple[str, ...]) -> bool:
+    return any(module_name == m or module_name.startswith(m + ".") for m in allowed)
+
+
+def _is_kind(cls: type, kind: str) -> bool:
+    if kind == "namedtuple":
+        return issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple)
+    if kind == "enum":
+        return issubclass(cls, enum.Enum)
+    if kind == "pydantic":
+        import pydantic  # deferred: only JSON records of models need it
+
+        return issubclass(cls, pydantic.BaseModel)
+    return dataclasses.is_dataclass(cls)
+
+
+def _allowed_class(path: object, kind: str) -> type:
+    """The class ``path`` (``module:qualname``) names, if it is a real ``kind`` type
+    defined in an allowed module; :class:`SerializationError` naming it otherwise.
+
+    Nothing is imported before the module is checked, and nothing is called: a
+    record planted in result storage cannot make the reader run code outside
+    the types the user trusts.
+    """
+    kind_name = _KIND_NAMES[kind]
+    if not isinstance(path, str) or ":" not in path:
+        raise SerializationError(f"the JSON data names a {kind_name} type as {path!r}")
     module_name, _, qualname = path.partition(":")
+    allowed = allowed_json_modules()
+    if not _module_allowed(module_name, allowed):
+        raise SerializationError(
+            f"refusing to rebuild type {path!r} named in the JSON data: module {module_name!r} "
+            f"is not allowed (allowed: {', '.join(allowed)}); add it to "
+            "HEADWATER_RESULTS_JSON_ALLOWED_MODULES if you trust its types"
+        )
     try:
         obj: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
@@ -130,8 +195,16 @@ def _import_class(path: str) -> type:
         raise SerializationError(
             f"cannot import class {path!r} named in the JSON data: {exc}"
         ) from exc
-    if not isinstance(obj, type):
-        raise SerializationError(f"{path!r} named in the JSON data is not a class")
+    if (
+        not isinstance(obj, type)
+        or obj.__module__ != module_name
+        or obj.__qualname__ != qualname
+        or not _is_kind(obj, kind)
+    ):
+        raise SerializationError(
+            f"refusing to rebuild {path!r} named in the JSON data: it is not a {kind_name} "
+            f"class defined in {module_name!r}"
+        )
     return obj
 
 
@@ -244,19 +317,23 @@ def decode_json_value(data: Any) -> Any:
 
 
 def _decode_dataclass(data: dict[str, Any]) -> Any:
-    cls = _import_class(data["class"])
+    cls = _allowed_class(data["class"], "dataclass")
     values = {k: decode_json_value(v) for k, v in data["value"].items()}
-    init_names = {f.name for f in dataclasses.fields(cls) if f.init}
+    fields = dataclasses.fields(cls)
+    init_names = {f.name for f in fields if f.init}
+    other_names = {f.name for f in fields if not f.init}
     obj = cls(**{k: v for k, v in values.items() if k in init_names})
     for name, value in values.items():
-        if name not in init_names:
+        if name in other_names:  # only declared fields: a record sets no other attribute
             object.__setattr__(obj, name, value)
     return obj
 
 
 _DECODERS: dict[str, Any] = {
     "dict": lambda d: {decode_json_value(k): decode_json_value(v) for k, v in d["items"]},
-    "namedtuple": lambda d: _import_class(d["class"])(*(decode_json_value(v) for v in d["items"])),
+    "namedtuple": lambda d: _allowed_class(d["class"], "namedtuple")(
+        *(decode_json_value(v) for v in d["items"])
+    ),
     "tuple": lambda d: tuple(decode_json_value(v) for v in d["items"]),
     "set": lambda d: {decode_json_value(v) for v in d["items"]},
     "frozenset": lambda d: frozenset(decode_json_value(v) for v in d["items"]),
@@ -269,10 +346,12 @@ _DECODERS: dict[str, Any] = {
     "uuid": lambda d: uuid.UUID(d["value"]),
     "decimal": lambda d: decimal.Decimal(d["value"]),
     "path": lambda d: pathlib.Path(d["value"]),
-    "enum": lambda d: _import_class(d["class"])(decode_json_value(d["value"])),
+    "enum": lambda d: _allowed_class(d["class"], "enum")(decode_json_value(d["value"])),
     "bytes": lambda d: base64.b64decode(d["value"]),
     "bytearray": lambda d: bytearray(base64.b64decode(d["value"])),
-    "pydantic": lambda d: _import_class(d["class"]).model_validate(d["value"]),  # type: ignore[attr-defined]
+    "pydantic": lambda d: _allowed_class(d["class"], "pydantic").model_validate(  # type: ignore[attr-defined]
+        d["value"]
+    ),
     "dataclass": _decode_dataclass,
 }
 

@@ -109,6 +109,10 @@ class Settings:
     """``HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH``: let ``headwater server start``
     listen on a non-loopback address with no tokens configured (anyone who reaches the port can
     read every secret and run code); refused by default."""
+    results_json_allowed_modules: tuple[str, ...] = ()
+    """``HEADWATER_RESULTS_JSON_ALLOWED_MODULES``: comma-separated modules (each with its
+    submodules) whose namedtuple, Enum, pydantic model and dataclass types the JSON result
+    serializer may rebuild, besides ``__main__`` and the running flow's and task's modules."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -166,6 +170,11 @@ class Settings:
             server_unsafe_allow_remote_without_auth=_bool(
                 "HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH",
                 env.get("HEADWATER_SERVER_UNSAFE_ALLOW_REMOTE_WITHOUT_AUTH", "false"),
+            ),
+            results_json_allowed_modules=tuple(
+                m.strip()
+                for m in env.get("HEADWATER_RESULTS_JSON_ALLOWED_MODULES", "").split(",")
+                if m.strip()
             ),
         )
 

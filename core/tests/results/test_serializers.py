@@ -24,6 +24,14 @@ from headwater.serializers import (
     get_serializer,
     serializer_for_type,
 )
+from headwater.settings import reset_settings
+
+
+@pytest.fixture(autouse=True)
+def trust_this_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON serializer rebuilds only types from allowed modules: allow this one."""
+    monkeypatch.setenv("HEADWATER_RESULTS_JSON_ALLOWED_MODULES", __name__)
+    reset_settings()
 
 
 class Color(enum.Enum):
@@ -113,7 +121,9 @@ def test_json_loads_bad_bytes_is_clear() -> None:
         JSONSerializer().loads(b"{not json")
 
 
-def test_json_loads_unknown_class_names_it() -> None:
+def test_json_loads_unknown_class_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADWATER_RESULTS_JSON_ALLOWED_MODULES", "no_such_module_xyz")
+    reset_settings()
     data = json.dumps(
         {"__hw__": "dataclass", "class": "no_such_module_xyz:Thing", "value": {}}
     ).encode()

@@ -9,10 +9,16 @@ The key comes from ``HEADWATER_ENCRYPTION_KEY`` or from the key file
 ``<HEADWATER_HOME>/encryption.key``, created with mode 0600 on first use. It
 is never stored in the database, so a copy of the database alone reveals no
 secret. A key file that others can read is refused.
+
+Other uses of a per-installation secret (the keyed hash of secrets in cache
+keys) get their own key derived from this one (:func:`derived_key`), so no
+second key file is needed and the encryption key itself is used only here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import stat
 import uuid
@@ -29,6 +35,7 @@ __all__ = [
     "DecryptionError",
     "decrypt",
     "decrypt_document",
+    "derived_key",
     "encrypt",
     "encrypt_document",
     "key_file_path",
@@ -154,3 +161,13 @@ def undecryptable_message(label: str) -> str:
         f"block {label!r} cannot be decrypted: it was saved with another encryption key "
         f"({ENV_KEY} or {key_file_path()}) or its data is damaged"
     )
+
+
+def derived_key(purpose: str) -> bytes:
+    """A 32-byte key for ``purpose``, derived from the encryption key (HMAC-SHA256).
+
+    Stable wherever the same encryption key is used (the same key file or
+    ``HEADWATER_ENCRYPTION_KEY``); it reveals nothing of the encryption key, and
+    keys for different purposes are unrelated.
+    """
+    return hmac.new(_key(), b"headwater derived key/" + purpose.encode(), hashlib.sha256).digest()
