@@ -126,6 +126,7 @@ def test_run_records_with_lone_surrogates_are_stored_escaped(
 ) -> None:
     run_id = _id()
     task_id = _id()
+    begun_id = _id()
     now = time.time()
     run = {
         "id": run_id,
@@ -177,6 +178,29 @@ def test_run_records_with_lone_surrogates_are_stored_escaped(
             state("flow", run_id, "RUNNING"),
             state("task", task_id, "COMPLETED"),
             {"op": "logs", "logs": [log]},
+            {
+                "op": "task_begin",
+                "run_id": begun_id,
+                "flow_run_id": run_id,
+                "task_key": "b",
+                "dynamic_key": "0",
+                "name": "begun",  # only its tags hold a surrogate
+                "created": now,
+                "tags": [f"b{LONE}"],
+                "pending_id": _id(),
+                "running_id": _id(),
+                "start_time": now,
+            },
+            {
+                "op": "task_end",
+                "run_id": begun_id,
+                "state_id": _id(),
+                "state_type": "FAILED",
+                "state_name": f"Failed{LONE}",
+                "timestamp": now,
+                "message": f"no such file {FILE_NAME}",
+                "run_count": 1,
+            },
             state("flow", run_id, "COMPLETED"),
         ],
     )
@@ -206,9 +230,11 @@ def test_run_records_with_lone_surrogates_are_stored_escaped(
     assert stored["tags"] == ["t\\ud800"]
     lines = client.get(f"/api/flow_runs/{run_id}/logs").json()
     assert "read report-\\udcff.csv \\ud800" in [line["message"] for line in lines]
-    (task_run,) = client.get("/api/task_runs", params={"flow_run_id": run_id}).json()
-    assert task_run["name"] == "task-\\ud800"
-    assert task_run["tags"] == ["\\ud800"]
+    task_runs = client.get("/api/task_runs", params={"flow_run_id": run_id}).json()
+    by_name = {t["name"]: t for t in task_runs}
+    assert by_name["task-\\ud800"]["tags"] == ["\\ud800"]
+    assert by_name["begun"]["tags"] == ["b\\ud800"]
+    assert by_name["begun"]["state_message"] == "no such file report-\\udcff.csv"
 
 
 def test_non_finite_parameters_are_refused_not_stored_as_null(

@@ -460,4 +460,14 @@ def apply_op_escaping(db: Database, op: Op) -> list[tuple[str, str]]:
         if not is_encoding_error(exc) or db.dialect.is_transient(exc):
             raise
     db.execute("ROLLBACK TO SAVEPOINT hw_op")
-    return apply_ops(db, [escape_deep(op)])
+    return apply_ops(db, [_escaped(op)])
+
+
+def _escaped(op: Op) -> Op:
+    """``op`` with lone surrogates escaped, in its values and in its JSON text fields."""
+    if op[0] == TASK_BEGIN and op[7]:
+        # tags_json is JSON text: escape the decoded strings, not the text (a backslash
+        # escape inside JSON text would decode back to the surrogate).
+        tags = escape_deep(json.loads(op[7]))
+        return escape_deep((*op[:7], _dumps(tags), *op[8:]))
+    return escape_deep(op)
