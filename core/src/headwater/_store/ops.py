@@ -469,5 +469,6 @@ def _escaped(op: Op) -> Op:
         # tags_json is JSON text: escape the decoded strings, not the text (a backslash
         # escape inside JSON text would decode back to the surrogate).
         tags = escape_deep(json.loads(op[7]))
-        return escape_deep((*op[:7], _dumps(tags), *op[8:]))
-    return escape_deep(op)
+        op = (*op[:7], _dumps(tags), *op[8:])
+    escaped: Op = escape_deep(op)
+    return escaped
