@@ -96,8 +96,8 @@ def check_text(field: str, text: str) -> str:
     except UnicodeEncodeError as exc:
         raise InvalidRequest(
             f"{field} holds a lone surrogate ({text[exc.start : exc.start + 1]!a} at position "
-            f"{exc.start}), which UTF-8 cannot store; decode file names with "
-            f"os.fsdecode(...).encode('utf-8', 'backslashreplace') or pass clean text"
+            f"{exc.start}), which UTF-8 cannot store; escape it first, e.g. "
+            f"text.encode('utf-8', 'backslashreplace').decode()"
         ) from None
     return text
 
