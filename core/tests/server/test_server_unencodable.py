@@ -75,7 +75,7 @@ def _refused_naming(response: httpx.Response, *words: str) -> None:
         assert word in detail, detail
 
 
-@pytest.mark.parametrize("bad", BAD_TEXTS)
+@pytest.mark.parametrize("bad", BAD_TEXTS, ids=["lone", "inside", "file-name"])
 def test_user_values_with_a_lone_surrogate_are_refused_naming_the_field(
     store_url: str, client: httpx.Client, bad: str
 ) -> None:

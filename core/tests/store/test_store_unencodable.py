@@ -8,16 +8,17 @@ documents, limit tags) is refused naming the field, before anything is written.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from headwater import flow, task
+from headwater import flow
 from headwater._engine.recording import NOT_JSON_MARKER
 from headwater._store import get_store
 from headwater._store.records import ArtifactRecord, BlockDocumentRecord, VariableRecord
 from headwater.errors import InvalidRequest, ObjectNotFound
-from headwater.logging import get_run_logger
 from headwater.variables import Variable
 
 LONE = "\ud800"
@@ -33,29 +34,52 @@ def _undecodable_file(folder: Path) -> str:
     return name
 
 
+_FLOW = """
+import os, sys
+from headwater import flow, task
+from headwater.logging import get_run_logger
+
+LONE = "\\ud800"
+
+
+@task(tags=["t" + LONE])
+def read(file_name):
+    get_run_logger().info("reading %s", file_name)
+    print("task saw " + LONE)
+    return len(file_name)
+
+
+@flow(log_prints=True)
+def listing(folder, first):
+    get_run_logger().warning("lone " + LONE + " surrogate")
+    print("found", first)
+    return read(first)
+
+
+folder = sys.argv[1]
+(name,) = os.listdir(folder)
+state = listing(folder, name, return_state=True)
+print("RESULT", state.type.value, state.result())
+"""
+
+
 def test_a_flow_that_logs_and_prints_lone_surrogates_completes(
     store_url: str, tmp_path: Path
 ) -> None:
-    name = _undecodable_file(tmp_path)
-
-    @task(tags=[f"t{LONE}"])
-    def read(file_name: str) -> int:
-        get_run_logger().info("reading %s", file_name)
-        print(f"task saw {LONE}")
-        return len(file_name)
-
-    @flow(log_prints=True)
-    def listing(folder: str, first: str) -> int:
-        get_run_logger().warning(f"lone {LONE} surrogate")
-        print("found", first)
-        return read(first)
-
-    state = listing(str(tmp_path), name, return_state=True)
-    assert state.type.value == "COMPLETED", state.message
-    assert state.result() == len(name)
+    # In a child process: its console lines hold the surrogates, which the test
+    # runner's own report channel (pytest-xdist) could not carry.
+    folder = tmp_path / "files"
+    folder.mkdir()
+    name = _undecodable_file(folder)
+    script = tmp_path / "listing.py"
+    script.write_text(_FLOW)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(folder)], capture_output=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="backslashreplace")
+    assert f"RESULT COMPLETED {len(name)}".encode() in proc.stdout
 
     store = get_store()
-    store.flush()
     (run,) = store.read_flow_runs()
     assert run.state_type == "COMPLETED"
     # The parameter cannot be stored as text: a marked summary, so a retry refuses it.
@@ -70,7 +94,11 @@ def test_a_flow_that_logs_and_prints_lone_surrogates_completes(
     assert task_run.tags == ["t\\ud800"]
 
 
-@pytest.mark.parametrize("bad", [LONE, "report-\udcff.csv", float("nan"), float("-inf")])
+@pytest.mark.parametrize(
+    "bad",
+    [LONE, "report-\udcff.csv", float("nan"), float("-inf")],
+    ids=["lone", "file-name", "nan", "-inf"],
+)
 def test_variables_with_unstorable_values_are_refused_naming_the_field(
     store_url: str, bad: object
 ) -> None:
@@ -93,7 +121,7 @@ def test_variable_tags_and_names_with_lone_surrogates_are_refused(store_url: str
     assert get_store().read_variables() == []
 
 
-@pytest.mark.parametrize("bad", [LONE, float("nan"), float("inf")])
+@pytest.mark.parametrize("bad", [LONE, float("nan"), float("inf")], ids=["lone", "nan", "inf"])
 def test_artifacts_with_unstorable_data_are_refused(store_url: str, bad: object) -> None:
     record = ArtifactRecord("a1", "report", 1, "table", [{"x": bad}])
     with pytest.raises(InvalidRequest, match="the data of artifact 'report'"):
