@@ -120,7 +120,9 @@ class Task(Generic[P, R]):
         self.version = version
         self.tags: frozenset[str] = check_tags(tags)
         self._sorted_tags: tuple[str, ...] = tuple(sorted(self.tags))
-        self._tags_json = json.dumps(self._sorted_tags, separators=(",", ":"))
+        # ensure_ascii=False: a tag holding a lone surrogate fails at the database, which
+        # then stores it escaped (headwater._store.text), never as a "\\ud800" JSON escape.
+        self._tags_json = json.dumps(self._sorted_tags, separators=(",", ":"), ensure_ascii=False)
         self.retries, self._retry_delays = check_retries(
             retries, retry_delay_seconds, retry_jitter_factor
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 from headwater._store import get_store
 from headwater._store.records import VariableRecord
+from headwater._store.text import check_json
 from headwater.errors import ObjectNotFound
 
 __all__ = ["Variable", "validate_variable_name"]
@@ -33,6 +34,8 @@ def validate_variable_name(name: object) -> str:
 
 
 def _checked_value(name: str, value: Any) -> Any:
+    # InvalidRequest (a ValueError) naming where a lone surrogate or NaN/Infinity is.
+    check_json(f"the value of variable {name!r}", value)
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -47,7 +50,7 @@ def _checked_tags(name: str, tags: Any) -> list[str]:
         return []
     if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
         raise ValueError(f"the tags of variable {name!r} must be a list of strings")
-    return list(tags)
+    return list(check_json(f"the tags of variable {name!r}", list(tags)))
 
 
 def _store() -> Any:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater._store.records import RunKind, StateRecord
+from headwater._store.text import escape_surrogates
 from headwater.masking import MASK, mask_secrets
 from headwater.states import State, StateType
 
@@ -66,8 +67,12 @@ def exception_message(kind: str, exc: BaseException) -> str:
 
 def json_safe(value: Any, _depth: int = 0) -> Any:
     """``value`` if JSON can hold it unchanged, else a marked summary ``{NOT_JSON_MARKER: repr}``."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, int)):
         return value
+    if isinstance(value, str):
+        # A lone surrogate (a file name from os.listdir with a non-UTF-8 byte) cannot
+        # be stored as text: keep its escaped repr, marked so a retry refuses it.
+        return value if escape_surrogates(value) is value else {NOT_JSON_MARKER: repr(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {NOT_JSON_MARKER: repr(value)}
     if _depth < 20:

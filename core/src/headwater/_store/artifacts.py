@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from headwater._store.records import ArtifactRecord
+from headwater._store.storable import check_artifact
 from headwater.errors import ObjectNotFound, StoreError
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ class ArtifactsMixin:
 
     def create_artifact(self, record: ArtifactRecord) -> ArtifactRecord:
         self._check_open()
-        data = json.dumps(record.data)
+        check_artifact(record)
+        data = json.dumps(record.data, allow_nan=False)
 
         def insert(tx: Database) -> int:
             version = 1

@@ -22,6 +22,7 @@ from headwater._store.encryption import (
     undecryptable_message,
 )
 from headwater._store.records import BlockDocumentRecord
+from headwater._store.storable import check_block_document
 from headwater.errors import ObjectAlreadyExists, ObjectNotFound
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class BlockDocumentsMixin:
         self, record: BlockDocumentRecord, *, overwrite: bool = False
     ) -> BlockDocumentRecord:
         self._check_open()
+        check_block_document(record)
         label = f"{record.block_type_slug}/{record.name}"
         lock = self._db.dialect.for_update
         stored = encrypt_document(

@@ -19,6 +19,7 @@ from typing import Any
 from headwater._store.database import Database
 from headwater._store.processes import HOSTNAME
 from headwater._store.records import FlowRunRecord, LogRecord, StateRecord, TaskRunRecord
+from headwater._store.text import escape_deep, is_encoding_error
 
 __all__ = [
     "FINAL_STATE_TYPES",
@@ -32,6 +33,7 @@ __all__ = [
     "TASK_END",
     "TASK_RUN",
     "Op",
+    "apply_op_escaping",
     "apply_ops",
     "text",
 ]
@@ -57,7 +59,12 @@ Op = tuple[Any, ...]
 
 FINAL_STATE_TYPES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 
-_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+# ensure_ascii=False: a lone surrogate then fails at the database (and the op is
+# replayed escaped, see headwater._store.text) instead of being stored as a
+# "\\ud800" JSON escape that decodes back to a string no reader can send.
+_dumps = json.JSONEncoder(
+    separators=(",", ":"), default=str, ensure_ascii=False, allow_nan=False
+).encode
 
 
 def text(value: Any) -> Any:
@@ -436,3 +443,32 @@ def _place_pair(
     pairs: list[tuple[Any, ...]], run_id: str, first: tuple[str, float, str, float]
 ) -> None:
     pairs.append((first[0], run_id, first[1], first[2], run_id, first[3]))
+
+
+def apply_op_escaping(db: Database, op: Op) -> list[tuple[str, str]]:
+    """Apply one ``op`` under a savepoint the caller has set; if the database refuses
+    its text (a lone surrogate UTF-8 cannot encode), roll back to ``hw_op`` and apply
+    it again with every lone surrogate stored as its backslash escape.
+
+    A run's logs, state messages, names and parameters are recorded this way
+    rather than refused: writing a log line must never crash a run
+    (:mod:`headwater._store.text`). Other errors propagate.
+    """
+    try:
+        return apply_ops(db, [op])
+    except Exception as exc:
+        if not is_encoding_error(exc) or db.dialect.is_transient(exc):
+            raise
+    db.execute("ROLLBACK TO SAVEPOINT hw_op")
+    return apply_ops(db, [_escaped(op)])
+
+
+def _escaped(op: Op) -> Op:
+    """``op`` with lone surrogates escaped, in its values and in its JSON text fields."""
+    if op[0] == TASK_BEGIN and op[7]:
+        # tags_json is JSON text: escape the decoded strings, not the text (a backslash
+        # escape inside JSON text would decode back to the surrogate).
+        tags = escape_deep(json.loads(op[7]))
+        op = (*op[:7], _dumps(tags), *op[8:])
+    escaped: Op = escape_deep(op)
+    return escaped

@@ -40,6 +40,7 @@ from headwater._store.ops import (
     TASK_END,
     TASK_RUN,
     Op,
+    apply_op_escaping,
     apply_ops,
 )
 from headwater.errors import StoreError
@@ -166,7 +167,7 @@ def _apply(
         for op in ops:
             tx.execute("SAVEPOINT hw_op")
             try:
-                changes.extend(apply_ops(tx, [op]))
+                changes.extend(apply_op_escaping(tx, op))
             except Exception as exc:
                 if tx.dialect.is_transient(exc):
                     raise

@@ -37,6 +37,7 @@ from headwater._store.rows import (
     state_from_row,
     task_run_from_row,
 )
+from headwater._store.text import escape_deep
 from headwater.errors import ObjectNotFound
 
 if TYPE_CHECKING:
@@ -251,8 +252,14 @@ class SqlRunsMixin:
         force: bool = False,
     ) -> TransitionResult:
         self._sync()  # see this process's earlier buffered writes (a run it just created)
+        # A state message or name is stored with lone surrogates escaped, as buffered
+        # writes store them (headwater._store.text): a proposal is never refused for it.
         return orchestration.apply_proposal(
-            self._db, flow_run_id, state, transition_id=transition_id, force=force
+            self._db,
+            flow_run_id,
+            escape_deep(state),
+            transition_id=escape_deep(transition_id),
+            force=force,
         )
 
     def claim_flow_run_process(self, flow_run_id: str) -> bool:

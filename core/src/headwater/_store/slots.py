@@ -17,6 +17,7 @@ from typing import Any
 from headwater._store.database import Database
 from headwater._store.processes import HOSTNAME, pid_alive
 from headwater._store.records import ConcurrencyLimitRecord
+from headwater._store.text import escape_surrogates
 from headwater.errors import ConfigurationError, ObjectNotFound
 
 __all__ = [
@@ -94,7 +95,8 @@ def delete_limit(db: Database, tag: str) -> None:
 
 
 def try_acquire_slots(db: Database, tags: Sequence[str], holder_id: str) -> bool:
-    wanted = sorted(set(tags))
+    # A task tag holding a lone surrogate is looked up as it is stored: escaped.
+    wanted = sorted({escape_surrogates(tag) for tag in tags})
     if not wanted:
         return True
     marks = _marks(len(wanted))

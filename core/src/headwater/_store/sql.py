@@ -26,6 +26,7 @@ from headwater._store.dialects import dialect_for_url
 from headwater._store.migrations import migrate
 from headwater._store.records import ConcurrencyLimitRecord
 from headwater._store.runs import MIN_ID_PREFIX, SqlRunsMixin, order_clauses
+from headwater._store.text import check_text
 from headwater._store.variables import VariablesMixin
 from headwater._store.writer import Writer
 from headwater.errors import ObjectNotFound
@@ -82,6 +83,7 @@ class SqlStore(
     # -- concurrency limits ------------------------------------------------------
     def create_concurrency_limit(self, tag: str, limit: int) -> ConcurrencyLimitRecord:
         self._check_open()
+        check_text("the concurrency limit tag", tag)
         slots.create_limit(self._db, tag, limit)
         return self.read_concurrency_limit(tag)
 

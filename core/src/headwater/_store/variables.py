@@ -1,7 +1,9 @@
 """Variables in the SQL store, as a mixin of :class:`SqlStore`.
 
 Each method is a direct read or one write transaction. Values and tags are
-stored as JSON text; the Python API has already checked they serialise.
+stored as JSON text; a value holding a lone surrogate, ``NaN`` or ``Infinity``
+is refused with :class:`~headwater.errors.InvalidRequest` naming the field
+(:mod:`headwater._store.text`), so what is stored can always be served.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from headwater._store.records import VariableRecord
+from headwater._store.storable import check_variable
 from headwater.errors import ObjectAlreadyExists, ObjectNotFound
 
 if TYPE_CHECKING:
@@ -46,7 +49,8 @@ class VariablesMixin:
 
     def save_variable(self, record: VariableRecord, *, overwrite: bool = False) -> VariableRecord:
         self._check_open()
-        value = json.dumps(record.value)
+        check_variable(record)
+        value = json.dumps(record.value, allow_nan=False)
         tags = json.dumps(list(record.tags))
         lock = self._db.dialect.for_update
 

@@ -27,6 +27,7 @@ from headwater._store.ops import (
     HEARTBEAT,
     STOP,
     Op,
+    apply_op_escaping,
     apply_ops,
 )
 from headwater.errors import HeadwaterError, StoreError
@@ -244,7 +245,7 @@ def _apply_one_by_one(db: Database, batch: list[Op]) -> tuple[list[tuple[str, st
     for op in batch:
         db.execute("SAVEPOINT hw_op")
         try:
-            changes.extend(apply_ops(db, [op]))
+            changes.extend(apply_op_escaping(db, op))
         except Exception as exc:
             if db.dialect.is_transient(exc):
                 raise

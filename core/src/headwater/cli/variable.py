@@ -17,6 +17,9 @@ __all__ = ["app"]
 
 app = typer.Typer(help="Get, set, list and unset variables.", no_args_is_help=True)
 
+_PREVIEW_CHARS = 60
+"""How much of a value ``variable ls`` shows in its table (``-o json`` and ``get`` show all)."""
+
 NameArgument = Annotated[str, typer.Argument(help="The variable's name.")]
 
 
@@ -26,6 +29,14 @@ def _parse(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _preview(value: Any) -> str:
+    """VALUE's JSON cut to :data:`_PREVIEW_CHARS` characters (ending in "…" when cut)."""
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= _PREVIEW_CHARS:
+        return text
+    return f"{text[: _PREVIEW_CHARS - 1]}…"
 
 
 def _checked(name: str) -> str:
@@ -75,7 +86,7 @@ def set_variable(
 @app.command("ls")
 @handle_errors
 def list_variables(output: OutputOption = OutputFormat.table) -> None:
-    """List every variable with its value."""
+    """List every variable with its value (cut to 60 characters; `-o json` or `get` for all)."""
     records = get_store().read_variables()
     if output is OutputFormat.json:
         emit_json(
@@ -97,7 +108,7 @@ def list_variables(output: OutputOption = OutputFormat.table) -> None:
         return
     table = new_table("name", "value", "tags", "updated")
     for r in records:
-        table.add_row(r.name, json.dumps(r.value), ", ".join(r.tags), format_time(r.updated))
+        table.add_row(r.name, _preview(r.value), ", ".join(r.tags), format_time(r.updated))
     out.print(table)
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from headwater._store.text import escape_deep, escape_surrogates
 from headwater.errors import ObjectNotFound
 
 __all__ = ["ApiError", "install_error_handlers", "not_found", "reject_nul_characters"]
@@ -48,12 +49,16 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
     detail = "invalid request: " + "; ".join(messages)
     # Never echo the input back: it may be a secret pasted into the wrong field.
     safe = [{"loc": list(err.get("loc", ())), "msg": err.get("msg")} for err in errors]
-    return JSONResponse(status_code=422, content={"detail": detail, "errors": safe})
+    content = escape_deep({"detail": detail, "errors": safe})
+    return JSONResponse(status_code=422, content=content)
 
 
 async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+    # A detail may quote a name the client sent holding a lone surrogate: escape it,
+    # or the answer itself could not be encoded (a 500 instead of the 4xx).
+    detail = escape_surrogates(exc.detail)
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail})
 
 
 async def reject_nul_characters(request: Request) -> None:

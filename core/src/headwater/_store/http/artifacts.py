@@ -8,6 +8,7 @@ from urllib.parse import quote
 from headwater._store.http._part import HttpPart
 from headwater._store.http.codec import record_from_json, record_json
 from headwater._store.records import ArtifactRecord
+from headwater._store.storable import check_artifact
 
 __all__ = ["HttpArtifactsMixin"]
 
@@ -16,6 +17,7 @@ class HttpArtifactsMixin(HttpPart):
     """The artifact :class:`~headwater._store.base.Store` methods over HTTP."""
 
     def create_artifact(self, record: ArtifactRecord) -> ArtifactRecord:
+        check_artifact(record)
         self._sync()  # the run it belongs to may still be buffered
         body = record_json(record)
         body.pop("version", None)  # the server numbers versions

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from headwater._store.http.codec import op_json
 from headwater._store.ops import FINAL_STATE_TYPES, STATE, Op, text
 from headwater._store.processes import HOSTNAME
+from headwater._store.text import escape_deep
 from headwater._store.writer import QueueWriter
 from headwater.errors import HeadwaterError, InvalidRequest, StoreError
 
@@ -109,9 +110,18 @@ class BatchWriter(QueueWriter):
         http = self.http
         deadline = time.monotonic() + (0.0 if self._unreachable else http.retry_seconds)
         delay = 0.05
+        escaped = False
         while True:
             try:
                 return http.request("POST", "/ingest", json=body, retry=False)
+            except UnicodeEncodeError:
+                # A lone surrogate in a log line, message or name: send it escaped, as
+                # the embedded store stores it (headwater._store.text).
+                if escaped:
+                    raise
+                escaped = True
+                body["ops"] = escape_deep(body["ops"])
+                continue
             except StoreError:
                 if time.monotonic() + delay > deadline:
                     raise

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from headwater._store.http._part import HttpPart
 from headwater._store.records import BlockDocumentRecord
+from headwater._store.storable import check_block_document
 from headwater.errors import AuthorizationError, StoreError
 
 __all__ = ["HttpBlocksMixin"]
@@ -65,6 +66,7 @@ class HttpBlocksMixin(HttpPart):
         self, record: BlockDocumentRecord, *, overwrite: bool = False
     ) -> BlockDocumentRecord:
         self._check_open()
+        check_block_document(record)
         label = f"{record.block_type_slug}/{record.name}"
         try:
             data = json.loads(record.data)

@@ -12,6 +12,7 @@ from headwater._store.http._part import HttpPart
 from headwater._store.http.codec import record_from_json
 from headwater._store.processes import HOSTNAME
 from headwater._store.records import ConcurrencyLimitRecord
+from headwater._store.text import escape_surrogates
 from headwater.errors import ConfigurationError
 
 __all__ = ["HttpLimitsMixin"]
@@ -55,7 +56,7 @@ class HttpLimitsMixin(HttpPart):
     def try_acquire_concurrency_slots(self, tags: Sequence[str], holder_id: str) -> bool:
         self._check_open()
         body = {
-            "tags": list(tags),
+            "tags": [escape_surrogates(tag) for tag in tags],
             "holder_id": holder_id,
             "pid": os.getpid(),
             "hostname": HOSTNAME,

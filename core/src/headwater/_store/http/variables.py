@@ -7,6 +7,7 @@ from urllib.parse import quote
 from headwater._store.http._part import HttpPart
 from headwater._store.http.codec import record_from_json
 from headwater._store.records import VariableRecord
+from headwater._store.storable import check_variable
 
 __all__ = ["HttpVariablesMixin"]
 
@@ -16,6 +17,7 @@ class HttpVariablesMixin(HttpPart):
 
     def save_variable(self, record: VariableRecord, *, overwrite: bool = False) -> VariableRecord:
         self._check_open()
+        check_variable(record)
         body = {"value": record.value, "tags": list(record.tags), "overwrite": overwrite}
         data = self._http.request("PUT", f"/variables/{quote(record.name, safe='')}", json=body)
         return record_from_json(VariableRecord, data)

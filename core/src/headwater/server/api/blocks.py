@@ -45,7 +45,7 @@ from headwater.blocks.documents import (
     masked_document,
     read_data,
 )
-from headwater.errors import ObjectAlreadyExists, ObjectNotFound
+from headwater.errors import InvalidRequest, ObjectAlreadyExists, ObjectNotFound
 from headwater.server._errors import ApiError
 from headwater.server._params import current_store
 from headwater.server._security import log_secret_read, require_admin
@@ -346,6 +346,8 @@ def _save(
         return store.save_block_document(record, overwrite=overwrite)
     except ObjectAlreadyExists:
         raise ApiError(409, f"a block document named {label!r} already exists") from None
+    except InvalidRequest as exc:  # a lone surrogate or NaN the store cannot keep
+        raise ApiError(422, str(exc)) from None
 
 
 @router.post(

@@ -48,7 +48,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["ingest"])
 
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # see ops._dumps
 
 
 def _op(item: IngestOp, now: float) -> Op:
