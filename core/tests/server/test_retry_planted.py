@@ -159,3 +159,21 @@ def test_the_ledger_is_private(store_url: str) -> None:
     ledger = Path(os.environ["HEADWATER_HOME"]) / "entrypoints"
     assert ledger.stat().st_mode & 0o777 == 0o700
     assert (ledger / run.id).stat().st_mode & 0o777 == 0o600
+
+
+@flow(name="unrecorded")
+def unrecorded() -> str:
+    return "done"
+
+
+def test_a_ledger_that_cannot_be_written_is_said_and_does_not_fail_the_run(
+    store_url: str,
+) -> None:
+    ledger = Path(os.environ["HEADWATER_HOME"]) / "entrypoints"
+    ledger.write_text("a file where the ledger folder must go")  # any OSError will do
+    state = unrecorded(return_state=True)
+    assert state.is_completed()
+    run = _store.get_store().read_flow_runs(flow_name="unrecorded")[0]
+    logs = [r.message for r in _store.get_store().read_logs(flow_run_id=run.id)]
+    assert any("cannot be retried from this machine" in m for m in logs), logs
+    assert recorded_entrypoint(run.id) is None

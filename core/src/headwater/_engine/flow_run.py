@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import os
 import socket
 import threading
@@ -124,6 +125,19 @@ class FlowRun:
             run_count=self.run_count if count else None,
         )
 
+    def remember_entrypoint(self, entrypoint: str) -> None:
+        """Record the entrypoint for retries; a failure makes the run unretryable here and
+        is said in its logs, never fatal."""
+        try:
+            record_entrypoint(self.flow_run_id, entrypoint)
+        except OSError as exc:
+            self.log(
+                logging.WARNING,
+                "could not record the entrypoint for retries (%s): this run cannot be retried "
+                "from this machine",
+                exc,
+            )
+
     def log(self, level: int, msg: str, *args: Any) -> None:
         if self.logger is None:
             self.logger = engine_logger(self.ctx)
@@ -219,7 +233,7 @@ class FlowRun:
             )
             self.store.create_flow_run(self.record)
             if flow.entrypoint is not None:
-                _record_entrypoint(self.flow_run_id, flow.entrypoint)
+                self.remember_entrypoint(flow.entrypoint)
             self.set_state(Pending())
         if log_prints:
             ensure_print_capture()
@@ -451,11 +465,3 @@ class FlowRun:
         if state.type is StateType.CANCELLED:
             return flow.on_cancellation_hooks
         return ()
-
-
-def _record_entrypoint(run_id: str, entrypoint: str) -> None:
-    """Remember the run's entrypoint for retries; a failure only makes it unretryable here."""
-    try:
-        record_entrypoint(run_id, entrypoint)
-    except OSError:
-        pass
